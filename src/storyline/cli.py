@@ -1,0 +1,367 @@
+"""The `storyline` command: a thin layer over the library (pipeline, store queries, evaluation)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storyline import __version__
+
+app = typer.Typer(
+    help="Turn raw news articles into stories you can follow — every fact traced to its sentence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="STORYLINE_DB", help="Database URL (sqlite:///path.db, postgresql+psycopg://...) or a SQLite file path. Default: ./storyline.db"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _engine(db: str | None, *, create: bool = False) -> Any:
+    from storyline.store.db import open_store
+
+    try:
+        return open_store(db, create=create)
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"storyline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-v info, -vv debug).")] = 0,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """storyline: ingest news, extract facts, follow stories."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, directories, http(s) URLs of pages or feeds, or - for standard input.")],
+    db: DbOption = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="Force the input format: text, html, jsonl, feed, warc (default: sniffed).")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Glob of files to take inside directories (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob of files to skip inside directories (repeatable).")] = None,
+    published: Annotated[str | None, typer.Option("--published", help="Publication date for a single text file without a sidecar.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source (outlet) name for the inputs that carry none.")] = None,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest item accepted, in bytes.")] = 10 * 1024 * 1024,
+    near_threshold: Annotated[float, typer.Option("--near-threshold", min=0.5, max=1.0, help="Jaccard similarity from which a text is a near duplicate.")] = 0.8,
+    analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Extract facts and link stories after storing.")] = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit with 1 when any input item was rejected.")] = False,
+    json_out: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest articles: each input item becomes an article, a recorded duplicate, or an error row with a reason."""
+    from storyline.dedup import DedupConfig
+    from storyline.pipeline import IngestOptions
+    from storyline.pipeline import ingest as run_ingest
+    from storyline.sources import Limits
+
+    engine = _engine(db, create=True)
+    options = IngestOptions(
+        format=format,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
+        published=published,
+        source=source,
+        limits=Limits(max_bytes=max_bytes),
+        dedup=DedupConfig(threshold=near_threshold),
+        analyze=analyze,
+    )
+    show_progress = not quiet and not json_out and console.is_terminal
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+    ) as bar:
+        read_task = bar.add_task("reading", total=None, note="")
+        analyze_task = bar.add_task("analyzing", total=None, note="", visible=False)
+
+        def progress(phase: str, note: str) -> None:
+            if phase == "read":
+                bar.update(read_task, advance=1, note=note)
+            else:
+                bar.update(analyze_task, advance=1, visible=True, note=note)
+
+        report = run_ingest(engine, inputs, options, progress=progress)
+    if json_out:
+        _emit_json(report.to_dict())
+    else:
+        _print_report(report)
+    if strict and report.errors:
+        raise typer.Exit(1)
+
+
+def _print_report(report: Any) -> None:
+    table = Table(title=f"ingest run {report.run_id}", show_header=False, title_justify="left")
+    rows = [
+        ("inputs", report.inputs),
+        ("new articles", report.new),
+        ("duplicates", report.duplicates),
+        ("near-duplicates", report.near_duplicates),
+        ("already stored", report.unchanged),
+        ("errors", report.errors),
+        ("analyzed", report.analyzed),
+        ("time", f"{report.seconds:.1f} s"),
+    ]
+    if report.analysis_failed:
+        rows.insert(-1, ("analysis failed", report.analysis_failed))
+    for name, value in rows:
+        table.add_row(name, str(value))
+    out.print(table)
+    for sample in report.error_samples:
+        out.print(f"  [red]error[/] {sample['input']}#{sample['position']}: {sample['reason']}")
+    if report.errors > len(report.error_samples):
+        out.print(f"  … {report.errors - len(report.error_samples)} more: see `storyline errors`")
+
+
+@app.command()
+def report(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Summarise what the database holds: articles, duplicates, errors, entities, facts."""
+    from storyline.store.queries import totals
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        data = totals(conn)
+    if json_out:
+        _emit_json(data)
+        return
+    table = Table(title="storyline database", show_header=False, title_justify="left")
+    for key, value in data.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+
+
+@app.command()
+def articles(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this date (YYYY-MM-DD).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (outlet) name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    json_out: JsonOption = False,
+) -> None:
+    """List stored articles, newest first."""
+    from storyline.store.queries import list_articles
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_articles(conn, since=since, until=until, source=source, limit=limit, offset=offset)
+    if json_out:
+        _emit_json(rows)
+        return
+    table = Table("id", "published", "source", "title")
+    for row in rows:
+        table.add_row(row["id"], (row["published"] or "")[:10], row["source"] or "", row["title"])
+    out.print(table)
+
+
+@app.command()
+def show(
+    article_id: Annotated[str, typer.Argument(help="Article id (or a unique prefix).")],
+    db: DbOption = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Print the original input bytes as stored.")] = False,
+    removed: Annotated[bool, typer.Option("--removed", help="List the boilerplate lines cleaning removed.")] = False,
+    facts: Annotated[bool, typer.Option("--facts", help="Print the fact sheet: entities, quotes, numbers, dates, places, events, claims.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Show one article: clean text and metadata."""
+    from storyline.store.queries import get_article
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        article = get_article(conn, article_id, raw=raw)
+        analysis = _analysis(conn, article["id"]) if article and facts else None
+    if article is None:
+        console.print(f"[red]error:[/] no article with id {article_id!r}")
+        raise typer.Exit(1)
+    if raw and not json_out:
+        sys.stdout.buffer.write(article["raw"])
+        return
+    if json_out:
+        data = dict(article)
+        if raw:
+            data["raw"] = article["raw"].decode("utf-8", errors="replace")
+        if analysis is not None:
+            data["facts"] = asdict(analysis)
+        _emit_json(data)
+        return
+    out.print(f"[bold]{article['title']}[/]")
+    meta = [article["published"] or "undated", article["source"] or "unknown source", article["url"] or article["input_name"]]
+    out.print(" · ".join(meta), style="dim")
+    out.print(f"id {article['id']}", style="dim")
+    if article["duplicates"]:
+        out.print(f"also published as {len(article['duplicates'])} copies: " + ", ".join(d["source"] or d["input_name"] for d in article["duplicates"]), style="dim")
+    out.print()
+    out.print(article["text"], markup=False)
+    if removed:
+        out.print()
+        out.print("[bold]removed lines[/]")
+        for line in article["removed"]:
+            out.print(f"  [{line['reason']}] {line['text']}", markup=False)
+    if analysis is not None:
+        from storyline.factsheet import render
+
+        out.print()
+        render(out, analysis, article["title"] + "\n\n" + article["text"])
+
+
+def _analysis(conn: Any, article_id: str) -> Any:
+    from storyline.store.facts import load_analysis
+
+    return load_analysis(conn, article_id)
+
+
+@app.command(name="facts")
+def facts_cmd(
+    article_id: Annotated[str, typer.Argument(help="Article id (or a unique prefix).")],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Every fact extracted from one article, with character spans into its text."""
+    from storyline.store.queries import get_article
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        article = get_article(conn, article_id)
+        if article is None:
+            console.print(f"[red]error:[/] no article with id {article_id!r}")
+            raise typer.Exit(1)
+        analysis = _analysis(conn, article["id"])
+    if json_out:
+        _emit_json(asdict(analysis))
+        return
+    from storyline.factsheet import render
+
+    render(out, analysis, article["title"] + "\n\n" + article["text"])
+
+
+@app.command()
+def errors(db: DbOption = None, limit: Annotated[int, typer.Option(min=1)] = 100, json_out: JsonOption = False) -> None:
+    """Input items that could not be ingested, with the reason."""
+    from storyline.store.queries import list_errors
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_errors(conn, limit=limit)
+    if json_out:
+        _emit_json(rows)
+        return
+    table = Table("input", "item", "reason")
+    for row in rows:
+        table.add_row(row["input_name"], str(row["position"]), row["reason"])
+    out.print(table)
+
+
+@app.command()
+def runs(db: DbOption = None, limit: Annotated[int, typer.Option(min=1)] = 20, json_out: JsonOption = False) -> None:
+    """Past ingest runs and their accounting."""
+    from storyline.store.queries import list_runs
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_runs(conn, limit=limit)
+    if json_out:
+        _emit_json(rows)
+        return
+    table = Table("run", "started", "status", "inputs", "new", "dups", "near", "same", "errors")
+    for r in rows:
+        table.add_row(*(str(r[k]) for k in ("id", "started_at", "status", "inputs", "new", "duplicates", "near_duplicates", "unchanged", "errors")))
+    out.print(table)
+
+
+@app.command()
+def reanalyze(
+    db: DbOption = None,
+    all_articles: Annotated[bool, typer.Option("--all", help="Re-run extraction on every article, not only those from an older extractor version.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Re-run fact extraction where the extractor version changed (stories are relinked after)."""
+    from storyline.pipeline import analyze_pending
+    from storyline.store import schema
+
+    engine = _engine(db)
+    if all_articles:
+        with engine.begin() as conn:
+            conn.execute(schema.articles.update().values(analysis_version=None))
+    done, failed = analyze_pending(engine, only_missing=False, link=False)
+    from storyline.stories.link import relink
+
+    with engine.begin() as conn:
+        summary = relink(conn)
+    result = {"analyzed": done, "failed": failed, "relink": summary if isinstance(summary, dict) else asdict(summary)}
+    if json_out:
+        _emit_json(result)
+    else:
+        out.print(f"re-analyzed {done} articles ({failed} failed); stories rebuilt")
+
+
+@app.command(name="eval")
+def eval_cmd(
+    task: Annotated[str, typer.Argument(help="ner, quotes, timex, casualties, events, html, seeds, developments, stories, timeline")],
+    path: Annotated[Path, typer.Argument(help="The dataset folder or file (see ../shared/data/README.md).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N items (quick checks).")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Measure accuracy on a benchmark dataset, beside its baseline in the same run; prints JSON metrics."""
+    from storyline.evaluate import TASKS, run
+
+    if task not in TASKS:
+        console.print(f"[red]error:[/] unknown task {task!r}; choose from {', '.join(TASKS)}")
+        raise typer.Exit(2)
+    if not path.exists():
+        console.print(f"[red]error:[/] {path} does not exist")
+        raise typer.Exit(2)
+    metrics = run(task, path, limit=limit)
+    if json_out:
+        _emit_json(metrics)
+        return
+    baseline = metrics.get("baseline", {})
+    table = Table("metric", "storyline", baseline.get("name", "baseline"), title=f"eval {task}", title_justify="left")
+    for key, value in metrics.items():
+        if key == "baseline" or isinstance(value, dict | list):
+            continue
+        other = baseline.get(key, "")
+        table.add_row(key, _fmt(value), _fmt(other))
+    out.print(table)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,53 @@
+"""Schema versioning: each migration is a function applied once, in order, inside a transaction.
+
+A store opened by an older storyline is brought forward on open; a store written by a newer
+storyline is refused rather than silently misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+import storyline.store.story_tables  # noqa: F401 - registers the story layer's tables on `metadata`
+from storyline.store import schema
+
+SCHEMA_VERSION = 1
+
+
+def _create_all(conn: Connection) -> None:
+    schema.metadata.create_all(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all}
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("meta"):
+        return 0
+    row = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).first()
+    return int(row[0]) if row else 0
+
+
+def migrate(engine: Engine) -> int:
+    """Apply pending migrations; returns the version the store is at afterwards."""
+    with engine.begin() as conn:
+        version = current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this database has schema version {version}, newer than this storyline ({SCHEMA_VERSION}); upgrade storyline"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with engine.begin() as conn:
+            MIGRATIONS[target](conn)
+            table = schema.meta
+            if current_version(conn) == 0:
+                conn.execute(table.insert().values(key="schema_version", value=str(target)))
+            else:
+                conn.execute(table.update().where(table.c.key == "schema_version").values(value=str(target)))
+    return SCHEMA_VERSION

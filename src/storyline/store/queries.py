@@ -1,0 +1,139 @@
+"""The read side of the store: plain dicts, ready for the CLI, the HTTP API and exports alike."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from storyline.model import Article, RemovedLine
+from storyline.store import schema
+
+ARTICLE_FIELDS = ("id", "title", "published", "url", "source", "author", "language", "format", "input_name", "position")
+
+
+def _article_select() -> Any:
+    arts, srcs = schema.articles, schema.sources
+    return select(
+        arts.c.id,
+        arts.c.title,
+        arts.c.published,
+        arts.c.url,
+        srcs.c.name.label("source"),
+        arts.c.author,
+        arts.c.language,
+        arts.c.format,
+        arts.c.input_name,
+        arts.c.position,
+    ).select_from(arts.outerjoin(srcs, arts.c.source_id == srcs.c.id))
+
+
+def list_articles(
+    conn: Connection,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Articles newest first; `since`/`until` compare against ISO publication times (dates work too)."""
+    arts = schema.articles
+    query = _article_select()
+    if since:
+        query = query.where(arts.c.published >= since)
+    if until:
+        query = query.where(arts.c.published <= until + ("T23:59:59Z" if len(until) == 10 else ""))
+    if source:
+        query = query.where(schema.sources.c.name == source)
+    query = query.order_by(arts.c.published.desc(), arts.c.id).limit(limit).offset(offset)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def get_article(conn: Connection, article_id: str, *, raw: bool = False) -> dict[str, Any] | None:
+    """One article by id or unambiguous id prefix, with its clean text, removed lines and duplicates."""
+    arts = schema.articles
+    query = _article_select().add_columns(arts.c.text, arts.c.removed, arts.c.meta, arts.c.ingested_at, arts.c.analysis_version)
+    if raw:
+        query = query.add_columns(arts.c.raw)
+    rows = conn.execute(query.where(arts.c.id.startswith(article_id, autoescape=True)).limit(2)).all()
+    if len(rows) != 1:
+        return None
+    article = dict(rows[0]._mapping)
+    if raw:
+        article["raw"] = zlib.decompress(article["raw"])
+    dups, srcs = schema.duplicates, schema.sources
+    article["duplicates"] = [
+        dict(row._mapping)
+        for row in conn.execute(
+            select(dups.c.kind, dups.c.similarity, dups.c.title, dups.c.url, srcs.c.name.label("source"), dups.c.published, dups.c.input_name)
+            .select_from(dups.outerjoin(srcs, dups.c.source_id == srcs.c.id))
+            .where(dups.c.article_id == article["id"])
+            .order_by(dups.c.published, dups.c.item_key)
+        )
+    ]
+    return article
+
+
+def list_errors(conn: Connection, *, limit: int = 100) -> list[dict[str, Any]]:
+    table = schema.ingest_errors
+    query = select(table.c.input_name, table.c.position, table.c.reason, table.c.detail, table.c.run_id, table.c.created_at)
+    return [dict(row._mapping) for row in conn.execute(query.order_by(table.c.id).limit(limit))]
+
+
+def list_runs(conn: Connection, *, limit: int = 20) -> list[dict[str, Any]]:
+    table = schema.ingest_runs
+    return [dict(row._mapping) for row in conn.execute(select(table).order_by(table.c.id.desc()).limit(limit))]
+
+
+def totals(conn: Connection) -> dict[str, Any]:
+    """What the store holds; `storyline report` and the API's status come from here."""
+
+    def count(table: Any, *where: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+    dups = schema.duplicates
+    arts = schema.articles
+    span = conn.execute(select(func.min(arts.c.published), func.max(arts.c.published))).one()
+    return {
+        "articles": count(arts),
+        "duplicates": count(dups, dups.c.kind == "exact"),
+        "near_duplicates": count(dups, dups.c.kind == "near"),
+        "errors": count(schema.ingest_errors),
+        "sources": count(schema.sources),
+        "entities": count(schema.entities),
+        "facts": count(schema.facts),
+        "first_published": span[0],
+        "last_published": span[1],
+    }
+
+
+def load_article(conn: Connection, article_id: str) -> Article:
+    """The stored article as the record the analyze and link stages take."""
+    arts, srcs = schema.articles, schema.sources
+    row = conn.execute(
+        select(arts, srcs.c.name.label("source_name"))
+        .select_from(arts.outerjoin(srcs, arts.c.source_id == srcs.c.id))
+        .where(arts.c.id == article_id)
+    ).one()
+    published = datetime.strptime(row.published, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if row.published else None
+    return Article(
+        id=row.id,
+        content_hash=row.content_hash,
+        item_key=row.item_key,
+        title=row.title,
+        text=row.text,
+        published=published,
+        url=row.url,
+        source=row.source_name,
+        author=row.author,
+        language=row.language,
+        input_name=row.input_name,
+        position=row.position,
+        format=row.format,
+        raw=zlib.decompress(row.raw),
+        removed=tuple(RemovedLine(**line) for line in row.removed),
+        meta=row.meta,
+    )
