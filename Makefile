@@ -10,7 +10,7 @@ DB     ?= examples.db
 $(BIN)/storyline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,eval]'
 	touch $@
 
 install: $(BIN)/storyline
