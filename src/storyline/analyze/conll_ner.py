@@ -1,0 +1,49 @@
+"""CoNLL-2003 entity types (PER, LOC, ORG, MISC) from a small NER trained on CoNLL's own training data.
+
+The base model's OntoNotes entities are reused by every extractor, so this component must not replace
+them: it runs on a copy of the Doc and leaves its predictions in `doc.spans[SPAN_KEY]`, offsets
+identical to the original's. The component was fine-tuned from the base model's own NER weights (see
+`scripts/train_ner.py`), so it reads the same token features and costs roughly one more NER pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache, partial
+from pathlib import Path
+
+import spacy
+from spacy.pipeline import EntityRecognizer
+from spacy.tokens import Doc, Span
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "ner_conll"
+SPAN_KEY = "conll"
+LABELS = ("PER", "LOC", "ORG", "MISC")
+
+
+@lru_cache(maxsize=1)
+def load() -> Callable[[Doc], Doc]:
+    """A pipe for Docs made by the base model that adds CoNLL entities under `doc.spans[SPAN_KEY]`.
+
+    Cached, like the base model, so that a process loads the weights once.
+    """
+    ner = spacy.load(MODEL_DIR).get_pipe("ner")
+    if not isinstance(ner, EntityRecognizer):
+        raise TypeError(f"{MODEL_DIR} holds no entity recognizer")
+    return partial(annotate, ner)
+
+
+def annotate(ner: EntityRecognizer, doc: Doc) -> Doc:
+    """Run `ner` on a copy, so the base model's `doc.ents` (what every extractor reads) stay untouched.
+
+    The copy's entities are reset to "missing", not "outside": spaCy's NER keeps preset entity tags
+    and would otherwise just echo the base model's. The labels go into the Doc's string store first,
+    because the base vocab has never seen "MISC" and spaCy refuses a span label it cannot name.
+    """
+    for label in ner.labels:
+        doc.vocab.strings.add(label)
+    scratch = doc.copy()
+    scratch.set_ents([], default="missing")
+    scratch = ner(scratch)
+    doc.spans[SPAN_KEY] = [Span(doc, ent.start, ent.end, label=ent.label) for ent in scratch.ents]
+    return doc
