@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storyline.analyze import EXTRACTOR_VERSION, analyze, analyze_articles, nlp
+from storyline.analyze import EXTRACTOR_VERSION, analyze, analyze_articles, conll_ner, nlp
 from storyline.model import Analysis, Article
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -61,3 +61,16 @@ def test_every_extractor_contributes(analysed: list[tuple[Article, Analysis]]) -
     assert first.events and first.quantities and first.claims
     ids = {e.id for e in first.entities}
     assert all(m.entity_id in ids for m in first.mentions)
+
+
+def test_the_trained_entity_component_annotates_the_parse_once() -> None:
+    article = seed_articles()[0] if GOLD.exists() else None
+    if article is None:
+        pytest.skip(f"seeds not found at {SEEDS}")
+    doc = nlp.load()(article.document)
+    before = [(e.start, e.end, e.label_) for e in doc.ents]
+    result = analyze(article, doc)
+    spans = doc.spans[conll_ner.SPAN_KEY]
+    assert spans and [(e.start, e.end, e.label_) for e in doc.ents] == before
+    assert conll_ner.ensure(doc).spans[conll_ner.SPAN_KEY] is spans
+    assert analyze(article, doc) == result

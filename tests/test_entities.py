@@ -170,3 +170,30 @@ def test_ids_are_stable_across_articles(seed_indexes: dict[str, EntityIndex]) ->
     first, second = (seed_indexes[n] for n in sorted(seed_indexes))
     assert by_name(first, "North Korea").id == by_name(second, "North Korea").id
     assert entities.entity_id("GPE", "Georgia") != entities.entity_id("PERSON", "Georgia")
+
+
+def spans_of(text: str) -> set[tuple[str, str]]:
+    return {(s.text, s.label_) for s in entities.entity_spans(nlp.load()(text))}
+
+
+def test_trained_component_decides_names_and_base_keeps_dates() -> None:
+    spans = spans_of("Gazprom cut gas supplies to Moldova on Monday, a spokesman for Naftogaz said.")
+    assert {("Gazprom", "ORG"), ("Moldova", "GPE"), ("Naftogaz", "ORG"), ("Monday", "DATE")} <= spans
+    assert ("Moldova", "ORG") not in spans
+
+
+def test_gazetteer_places_overrule_the_trained_component() -> None:
+    assert ("Kyiv", "GPE") in spans_of("Kyiv's mayor Vitali Klitschko said the Darnytskyi district lost power.")
+
+
+def test_misc_entities_keep_a_misc_like_label() -> None:
+    spans = spans_of("The Russian and Ukrainian delegations met in Istanbul on Tuesday.")
+    assert {("Russian", "NORP"), ("Ukrainian", "NORP"), ("Istanbul", "GPE")} <= spans
+
+
+def test_title_case_headline_names_come_from_the_base_model() -> None:
+    article = make_article("Ukrainian President Volodymyr Zelenskyy said on Friday that troops could arrive.",
+                           title="Zelensky Claims Russia May Deploy North Korean Troops to Battlefront")
+    spans = {(s.text, s.label_) for s in entities.entity_spans(nlp.load()(article.document))}
+    assert ("Zelensky", "PERSON") in spans and ("Russia", "GPE") in spans
+    assert not any(text.startswith("Zelensky Claims") or "Deploy" in text for text, _ in spans)

@@ -1,5 +1,8 @@
 """The analyze stage: one spaCy pass per article, then every extractor reads that same `Doc`.
 
+The trained CoNLL entity component (`conll_ner`) adds its spans to that Doc before the extractors run,
+once per Doc, leaving the base entities in place: the entity layer combines the two.
+
 Extractors run in dependency order (entities first, since speakers, actors and places resolve through
 them) and their results are gathered into one `Analysis`. `EXTRACTOR_VERSION` is stored with each
 analysis so the store can tell which articles an upgrade must re-analyze. Every pipeline component of
@@ -14,15 +17,19 @@ from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc
 
-from storyline.analyze import claims, dates, entities, events, nlp, places, quantities, quotes
+from storyline.analyze import claims, conll_ner, dates, entities, events, nlp, places, quantities, quotes
 from storyline.model import Analysis, Article
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 """Bump whenever any extractor's output for the same input changes."""
 
 
 def analyze(article: Article, doc: Doc) -> Analysis:
-    """Run every extractor over `doc`, which must be the parse of `article.document`."""
+    """Run every extractor over `doc`, which must be the parse of `article.document`.
+
+    The CoNLL entity component adds its spans first; the entity layer reads them beside the base entities.
+    """
+    conll_ner.ensure(doc)
     index = entities.extract(doc, article)
     found_places = places.extract(doc, article, index)
     timerefs = dates.extract(doc, article)

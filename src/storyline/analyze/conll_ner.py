@@ -33,6 +33,12 @@ def load() -> Callable[[Doc], Doc]:
     return partial(annotate, ner)
 
 
+def ensure(doc: Doc) -> Doc:
+    """Annotate `doc` unless it already carries CoNLL entities, so that every reader of the entity layer
+    sees them while a Doc is still annotated only once (the analyze stage does it up front)."""
+    return doc if SPAN_KEY in doc.spans else load()(doc)
+
+
 def annotate(ner: EntityRecognizer, doc: Doc) -> Doc:
     """Run `ner` on a copy, so the base model's `doc.ents` (what every extractor reads) stay untouched.
 

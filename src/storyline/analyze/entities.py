@@ -6,8 +6,9 @@ full elsewhere, "North Korean" is a mention of North Korea, and "Pyongyang" is t
 when it acts or speaks but the city in "a Pyongyang street". Entity ids hash type and canonical name,
 so the same referent gets the same id in every article, which is what story linking relies on.
 
-`entity_spans` is the corrected NER layer (model spans plus gazetteer fixes) that `storyline eval ner`
-scores; `extract` resolves those spans. Records it fills: `Entity.country` is an ISO 3166 alpha-2 code
+`entity_spans` is the corrected NER layer that `storyline eval ner` scores: people, organisations and
+places from the CoNLL-trained component (`conll_ner`), the base model's other entities, then gazetteer
+fixes; `extract` resolves those spans. Records it fills: `Entity.country` is an ISO 3166 alpha-2 code
 and places carry GeoNames ids and coordinates (see `places.geocode`); `Mention.role` holds a person's
 title or apposition at that mention, or marks country mentions that are not the country's name:
 "demonym" ("North Korean troops") and "government" (a capital standing for its state, "Pyongyang said").
@@ -27,7 +28,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from storyline.analyze import gazetteer
+from storyline.analyze import conll_ner, gazetteer
 from storyline.analyze.context import EntityIndex
 from storyline.analyze.gazetteer import fold
 from storyline.analyze.places import GeoRef, geocode
@@ -36,6 +37,10 @@ from storyline.model import Article, Entity, Mention
 ENTITY_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
                            "LAW", "LANGUAGE"})
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+NAME_LABELS = frozenset({"PERSON", "ORG", *PLACE_LABELS})
+"""Base-model labels the CoNLL component decides: who is a person, organisation or place."""
+MISC_LABELS = frozenset({"NORP", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "PRODUCT"})
+"""Base-model labels that CoNLL's MISC covers."""
 HONORIFICS = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sir", "dame", "lord", "lady"})
 PART_NOUNS = frozenset({"district", "region", "oblast", "province", "raion", "county", "municipality",
                         "neighbourhood", "neighborhood", "quarter", "governorate", "prefecture"})
@@ -125,12 +130,12 @@ def _starts_sentence(token: Token) -> bool:
 
 
 def entity_spans(doc: Doc) -> list[Span]:
-    """The model's entities corrected with the gazetteers: what NER evaluation scores and `extract` resolves.
+    """The models' entities corrected with the gazetteers: what NER evaluation scores and `extract` resolves.
 
     Curated names overrule the model (it calls Kursk a product and G7 a country); generated ones, such
     as country and big-city names, only fill gaps it left or relabel spans it gave a non-place label.
     """
-    model = [t for e in doc.ents if (t := _trim(e)) is not None]
+    model = _model_spans(doc)
     shouted = _shouted_tokens(doc)
     matcher, names = _matcher(doc.vocab)
     curated: list[Span] = []
@@ -163,6 +168,69 @@ def entity_spans(doc: Doc) -> list[Span]:
         result.append(span)
     result += [g for g in generated if not any(_overlaps(s, g) for s in result)]
     return _acronyms(doc, _consistent_people(doc, sorted(result, key=lambda s: s.start)))
+
+
+def _model_spans(doc: Doc) -> list[Span]:
+    """The CoNLL component's people, organisations and places, with the base model's other entities.
+
+    The component, trained on newswire names, is far more accurate on who and what a name is; the base
+    model's dates, numbers and nationalities stay, since other extractors and the MISC-like types read
+    them. Where the two overlap the component wins; a base person, organisation or place it does not
+    confirm is dropped.
+    """
+    base = [t for e in doc.ents if (t := _trim(e)) is not None]
+    headline = _title_cased_headline(doc)
+    conll = [t for s in conll_ner.ensure(doc).spans[conll_ner.SPAN_KEY]
+             if (t := _trim(s)) is not None and t.start >= headline]
+    names = [relabelled for span in conll if (relabelled := _ontonotes(span, base)) is not None]
+    kept = [b for b in base if (b.label_ not in NAME_LABELS or b.end <= headline)
+            and not any(_overlaps(b, c) for c in conll)]
+    return sorted(names + kept, key=lambda s: s.start)
+
+
+def _title_cased_headline(doc: Doc) -> int:
+    """End of the document's headline when it is in Title Case ("Zelensky Claims Russia May Deploy ..."),
+    else 0. The CoNLL component never saw such headlines (its newswire capitalises names only, or
+    everything) and reads capitalised verbs as names; the base model is steadier there.
+    """
+    end = next((t.i for t in doc if t.is_space and "\n" in t.text), 0)
+    words = [t for t in doc[:end] if t.is_alpha and len(t) > 3]
+    titled = sum(t.is_title for t in words)
+    return end if len(words) >= 3 and titled >= 0.8 * len(words) else 0
+
+
+def _ontonotes(span: Span, base: list[Span]) -> Span | None:
+    """A CoNLL span under the OntoNotes label the extractors expect, or None for a MISC span whose kind
+    is unknown (CoNLL's MISC lumps nationalities, events, products and titles together).
+
+    A place is a GPE when the gazetteers know it as a country, US state or city (or the base model
+    said so), else a LOC (rivers, regions, seas). A person or organisation that the base model took for
+    a place the gazetteers know is that place: the component was trained on few Ukrainian names and
+    reads "Kharkiv" as a person. A MISC span takes the base model's MISC-like label for the same words,
+    or NORP when it is a nationality.
+    """
+    same = next((b.label_ for b in base if (b.start, b.end) == (span.start, span.end)), None)
+    text = span.text
+    if span.label_ in {"PER", "ORG"} and same in PLACE_LABELS and _known_polity(text):
+        label: str | None = same
+    elif span.label_ == "PER":
+        label = "PERSON"
+    elif span.label_ == "ORG":
+        label = "ORG"
+    elif span.label_ == "LOC":
+        label = same if same in PLACE_LABELS else "GPE" if _known_polity(text) else "LOC"
+    elif same in MISC_LABELS:
+        label = same
+    else:
+        label = "NORP" if gazetteer.country_of_demonym(text) is not None else None
+    return Span(span.doc, span.start, span.end, label=label) if label is not None else None
+
+
+def _known_polity(name: str) -> bool:
+    """Whether a place name is a country, US state, city or curated polity, as opposed to a river or region."""
+    curated = gazetteer.curated().get(fold(name))
+    return (curated is not None and curated[1] == "GPE") or gazetteer.country_of_name(name) is not None \
+        or gazetteer.us_state(name) is not None or bool(gazetteer.city_candidates(name))
 
 
 def _shouted_tokens(doc: Doc) -> set[int]:

@@ -3,7 +3,9 @@
 Both systems read the gold tokens one document at a time, so tokenisation never costs a match. spaCy's
 OntoNotes labels are mapped to CoNLL's four types (the dataset README's map); scoring is conlleval's
 exact match of span and type, micro-averaged. The headline is PER+LOC+ORG, because MISC is defined too
-differently in the two schemes to be compared fairly.
+differently in the two schemes to be compared fairly. "Ours" is `entities.entity_spans`, the layer the
+analyze stage uses (trained CoNLL component, base model, gazetteer fixes); its MISC-like spans carry
+OntoNotes labels (NORP, EVENT, ...) that the map turns back into MISC.
 """
 
 from __future__ import annotations
