@@ -58,7 +58,10 @@ def get_article(conn: Connection, article_id: str, *, raw: bool = False) -> dict
     query = _article_select().add_columns(arts.c.text, arts.c.removed, arts.c.meta, arts.c.ingested_at, arts.c.analysis_version)
     if raw:
         query = query.add_columns(arts.c.raw)
-    rows = conn.execute(query.where(arts.c.id.startswith(article_id, autoescape=True)).limit(2)).all()
+    rows = conn.execute(query.where(arts.c.id == article_id)).all()
+    if not rows:
+        # A prefix as a range, not LIKE, so the primary-key index answers it.
+        rows = conn.execute(query.where(arts.c.id >= article_id, arts.c.id < article_id + "\uffff").limit(2)).all()
     if len(rows) != 1:
         return None
     article = dict(rows[0]._mapping)
