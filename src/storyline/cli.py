@@ -77,6 +77,8 @@ def ingest(
     strict: Annotated[bool, typer.Option("--strict", help="Exit with 1 when any input item was rejected.")] = False,
     json_out: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Analyze in N local processes (with --dask local: N Dask workers).")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", metavar="ADDRESS", help="Read, clean and analyze on a Dask cluster: tcp://HOST:8786, or 'local' for local worker processes.")] = None,
 ) -> None:
     """Ingest articles: each input item becomes an article, a recorded duplicate, or an error row with a reason."""
     from storyline.dedup import DedupConfig
@@ -94,6 +96,8 @@ def ingest(
         limits=Limits(max_bytes=max_bytes),
         dedup=DedupConfig(threshold=near_threshold),
         analyze=analyze,
+        workers=workers,
+        dask=dask,
     )
     show_progress = not quiet and not json_out and console.is_terminal
     with Progress(
@@ -327,6 +331,142 @@ def reanalyze(
         _emit_json(result)
     else:
         out.print(f"re-analyzed {done} articles ({failed} failed); stories rebuilt")
+
+
+@app.command()
+def stories(
+    db: DbOption = None,
+    entity: Annotated[str | None, typer.Option(help="Only stories about this entity (name or id).")] = None,
+    place: Annotated[str | None, typer.Option(help="Only stories involving this place (name or id).")] = None,
+    since: Annotated[str | None, typer.Option(help="Stories with happenings on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Stories with happenings on or before this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    json_out: JsonOption = False,
+) -> None:
+    """List stories, most recently active first."""
+    from storyline.stories.queries import list_stories
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        rows = list_stories(conn, entity=entity, place=place, since=since, until=until, limit=limit)
+    if json_out:
+        _emit_json(rows)
+        return
+    table = Table("id", "dates", "sources", "title")
+    for row in rows:
+        table.add_row(row["id"], f"{row.get('first_date', '')} → {row.get('last_date', '')}", str(row.get("sources", "")), row["title"])
+    out.print(table)
+
+
+@app.command()
+def story(
+    story_id: Annotated[str, typer.Argument(help="Story id (see `storyline stories`).")],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """One story: its timeline by when things happened, claims with their status history, numbers over time."""
+    from storyline.stories.queries import story_detail
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        detail = story_detail(conn, story_id)
+    if detail is None:
+        console.print(f"[red]error:[/] no story with id {story_id!r}")
+        raise typer.Exit(1)
+    if json_out:
+        _emit_json(detail)
+        return
+    from storyline.storyview import render
+
+    render(out, detail)
+
+
+@app.command()
+def follow(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="The cursor printed by the previous call; omit for everything.")] = None,
+    story_id: Annotated[str | None, typer.Option("--story", help="Only changes to this story.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 100,
+    json_out: JsonOption = False,
+) -> None:
+    """What changed in stories since a cursor: new developments, facts, claims and numbers."""
+    from storyline.stories.queries import follow as changes_since
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        changes, cursor = changes_since(conn, since, story_id, limit)
+    if json_out:
+        _emit_json({"changes": changes, "cursor": cursor})
+        return
+    for change in changes:
+        detail = {k: v for k, v in change.items() if k not in ("seq", "story_id", "kind", "development_id", "article_id", "start")}
+        out.print(f"{change['seq']} story {change['story_id']} {change['kind']}: {json.dumps(detail, ensure_ascii=False, default=str)[:200]}", markup=False)
+    out.print(f"next: storyline follow --since {cursor}", style="dim")
+
+
+@app.command()
+def relink(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Rebuild developments and stories from the stored facts (no re-parse)."""
+    from storyline.stories.link import relink as rebuild
+
+    engine = _engine(db)
+    with engine.begin() as conn:
+        summary = rebuild(conn)
+    data = asdict(summary)
+    if json_out:
+        _emit_json(data)
+    else:
+        out.print(" · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in data.items()))
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on; loopback unless you mean to expose it.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    token: Annotated[str | None, typer.Option(envvar="STORYLINE_API_TOKEN", help="Token that enables and protects the write endpoints.")] = None,
+    read_token: Annotated[str | None, typer.Option(envvar="STORYLINE_READ_TOKEN", help="Token required for reads too, when set.")] = None,
+) -> None:
+    """Serve the web reader at / and the JSON API at /api/v1 (docs at /docs)."""
+    import uvicorn
+
+    from storyline.api import create_app
+
+    engine = _engine(db, create=True)
+    engine.dispose()
+    console.print(f"storyline serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(db, token=token, read_token=read_token), host=host, port=port, log_level="warning")
+
+
+@app.command(name="export")
+def export_cmd(
+    kind: Annotated[str, typer.Argument(help="stories, articles, facts, events, quotes, quantities or places.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, jsonl, csv or geojson.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; standard output when omitted.")] = None,
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this date.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    story_id: Annotated[str | None, typer.Option("--story", help="Only this story.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Only this entity (name or id).")] = None,
+) -> None:
+    """Export stories or facts for other tools; columns are documented in docs/exports.md."""
+    from storyline.export import check, export
+
+    try:
+        check(kind, fmt)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    engine = _engine(db)
+    filters = {k: v for k, v in {"since": since, "until": until, "source": source, "story": story_id, "entity": entity}.items() if v}
+    with engine.connect() as conn:
+        if output is None:
+            count = export(conn, kind, fmt, sys.stdout, **filters)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = export(conn, kind, fmt, handle, **filters)
+    console.print(f"exported {count} {kind}", style="dim")
 
 
 @app.command(name="eval")
