@@ -1,7 +1,13 @@
-"""Shared fixtures: paths to the shared data and seeds, and a fresh SQLite store per test."""
+"""Shared fixtures: paths to the shared data and seeds, and a fresh store per test.
+
+The store fixtures run on SQLite unless STORYLINE_TEST_BACKEND=postgres, which runs the same tests on
+a throwaway PostgreSQL 15 cluster (one per session, one database per test).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +27,8 @@ def need(path: Path) -> Path:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def db_url(new_db_url: Callable[[str], str]) -> str:
+    return new_db_url("test")
 
 
 @pytest.fixture
@@ -32,3 +38,49 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
     engine = open_store(db_url)
     yield engine
     engine.dispose()
+
+
+BACKEND = os.environ.get("STORYLINE_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgres"):
+    raise ValueError(f"STORYLINE_TEST_BACKEND must be sqlite or postgres, not {BACKEND!r}")
+
+
+def on_sqlite(url: str) -> bool:
+    """For the checks only SQLite has (WAL journal, integrity_check)."""
+    return url.startswith("sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A PostgreSQL 15 server for this test session; fails (never skips) when it cannot start."""
+    from pg import Cluster, ClusterError
+
+    try:
+        cluster = Cluster()
+    except ClusterError as exc:
+        pytest.fail(f"could not start the PostgreSQL test cluster: {exc}", pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url_factory(pg_cluster) -> Iterator[Callable[[], str]]:  # type: ignore[no-untyped-def]
+    """Fresh PostgreSQL databases, dropped after the test."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(pg_cluster.database())
+        return made[-1]
+
+    yield make
+    for url in made:
+        pg_cluster.drop(url)
+
+
+@pytest.fixture
+def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+    """Fresh, empty store URLs on the backend under test; the name tells SQLite files apart."""
+    if BACKEND == "postgres":
+        factory = request.getfixturevalue("pg_url_factory")
+        return lambda name: factory()
+    return lambda name: f"sqlite:///{tmp_path / name}.db"

@@ -5,6 +5,11 @@ an article, a recorded duplicate or an `ingest_errors` row, each in its own tran
 analyzes and links every article that has no facts yet, oldest publication first, one transaction
 per article. A kill at any instant therefore leaves whole items only, and the next run resumes:
 items already stored are recognised by their key, and unanalyzed articles are picked up again.
+
+Only the analysis may run elsewhere — in a local process pool (`workers`) or on Dask workers
+(`dask`, see `storyline.distributed`); deciding duplicates, storing and linking stay with this single
+writer, so every runner gives the same store. On PostgreSQL several ingest processes may share one
+store: unique keys make pass one safe to race, and an advisory lock lets one process link at a time.
 """
 
 from __future__ import annotations
@@ -15,23 +20,35 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from storyline.clean import CleanError, clean, item_key
 from storyline.dedup import DedupConfig, band_keys, signature, similarity
-from storyline.model import Article, ItemError, RawItem
+from storyline.model import Analysis, Article, ItemError, RawItem
 from storyline.sources import Limits, read
 from storyline.store import schema, writes
 from storyline.store.facts import save_analysis
 from storyline.store.queries import load_article
 
+if TYPE_CHECKING:
+    from distributed import Client
+
 log = logging.getLogger(__name__)
 
 Outcome = Literal["new", "duplicate", "near_duplicate", "unchanged", "error"]
 Progress = Callable[[str, str], None]
+Analyzed = list[tuple[Article, Analysis | None]]
+Analyzer = Callable[[Iterable[list[Article]]], Iterator[Analyzed]]
+"""Turns batches of articles into their analyses (None where one failed), batch for batch, in order."""
+
+LINK_LOCK = 0x5354_4C4B
+"""PostgreSQL advisory lock key held by the one process linking a store ("STLK")."""
+STORE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,37 @@ class IngestOptions:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     analyze: bool = True
     batch_size: int = 16
+    workers: int | None = None
+    """Analyze in this many local processes; None analyzes in this process."""
+    dask: str | None = None
+    """Read, clean and analyze on a Dask cluster: a scheduler address, or "local"."""
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """An input item after the read and clean stages (which may run anywhere), ready for the writer.
+
+    `article` is None when cleaning rejected the item; `reason` then says why.
+    """
+
+    input_name: str
+    position: int
+    key: str
+    article: Article | None = None
+    signature: bytes = b""
+    band_keys: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def prepare(item: RawItem, config: DedupConfig) -> Cleaned:
+    """The store-independent part of pass one: cleaning and the MinHash signature."""
+    key = item_key(item)
+    try:
+        article = clean(item)
+    except CleanError as exc:
+        return Cleaned(item.input_name, item.position, key, reason=str(exc))
+    sig = signature(article.text, config)
+    return Cleaned(item.input_name, item.position, key, article, sig, tuple(band_keys(sig, config)))
 
 
 @dataclass
@@ -99,26 +147,44 @@ def _store_item(engine: Engine, item: RawItem, run_id: int, config: DedupConfig)
     with engine.connect() as conn:
         if writes.item_known(conn, key):
             return "unchanged", key
-    try:
-        article = clean(item)
-    except CleanError as exc:
+    return store_cleaned(engine, prepare(item, config), run_id, config)
+
+
+def store_cleaned(engine: Engine, cleaned: Cleaned, run_id: int, config: DedupConfig) -> tuple[Outcome, str]:
+    """Commit the dedup decision for one cleaned item.
+
+    Another process writing the same store may commit the same item, or its exact copy, between
+    our check and our insert; the unique keys then refuse our insert and the decision is retaken
+    against what is now stored, which finds the item known or the copy as its original.
+    """
+    for _ in range(STORE_ATTEMPTS - 1):
+        try:
+            return _decide(engine, cleaned, run_id, config)
+        except IntegrityError:
+            log.info("item %s:%s was stored concurrently; deciding again", cleaned.input_name, cleaned.position)
+    return _decide(engine, cleaned, run_id, config)
+
+
+def _decide(engine: Engine, cleaned: Cleaned, run_id: int, config: DedupConfig) -> tuple[Outcome, str]:
+    article = cleaned.article
+    if article is None:
         with engine.begin() as conn:
-            writes.record_error(conn, run_id, item.input_name, item.position, str(exc))
-        return "error", str(exc)
-    sig = signature(article.text, config)
-    keys = band_keys(sig, config)
+            writes.record_error(conn, run_id, cleaned.input_name, cleaned.position, cleaned.reason)
+        return "error", cleaned.reason
+    keys = list(cleaned.band_keys)
     with engine.begin() as conn:
-        if writes.item_known(conn, key):
-            return "unchanged", key
+        writes.lock_item(conn, cleaned.key)
+        if writes.item_known(conn, cleaned.key):
+            return "unchanged", cleaned.key
         original = writes.article_by_hash(conn, article.content_hash)
         if original:
             writes.insert_duplicate(conn, article, original, "exact", 1.0, run_id)
             return "duplicate", original
-        best_id, best = _nearest(conn, sig, keys, article.id)
+        best_id, best = _nearest(conn, cleaned.signature, keys, article.id)
         if best_id and best >= config.threshold:
             writes.insert_duplicate(conn, article, best_id, "near", best, run_id)
             return "near_duplicate", best_id
-        writes.insert_article(conn, article, run_id, sig, keys)
+        writes.insert_article(conn, article, run_id, cleaned.signature, keys)
     return "new", article.id
 
 
@@ -133,7 +199,7 @@ def _nearest(conn: Connection, sig: bytes, keys: list[str], own_id: str) -> tupl
     return best_id, best
 
 
-def _entries(inputs: Sequence[str], options: IngestOptions) -> Iterator[RawItem | ItemError]:
+def entries(inputs: Sequence[str], options: IngestOptions) -> Iterator[RawItem | ItemError]:
     """Read each input on its own, so a reader bug on one input cannot end the whole batch."""
     for name in inputs:
         try:
@@ -156,13 +222,42 @@ def ingest(
     inputs: Sequence[str],
     options: IngestOptions | None = None,
     progress: Progress | None = None,
+    *,
+    client: Client | None = None,
 ) -> IngestReport:
     """Ingest inputs (paths, URLs, `-`); returns the run's accounting.
 
     `progress(phase, message)` is called once per input item in phase "read" and once per article
-    in phase "analyze"; the CLI drives its progress bars from it.
+    in phase "analyze"; the CLI drives its progress bars from it. With `options.dask` (or an already
+    connected Dask `client`) reading, cleaning and analysis run on the cluster; with
+    `options.workers` analysis runs in a local process pool.
     """
     options = options or IngestOptions()
+    if client is not None or options.dask:
+        from storyline import distributed
+
+        with distributed.session(options, client) as cluster:
+            return _ingest(engine, inputs, options, progress, distributed.reader(cluster), distributed.analyzer(cluster))
+    if options.workers:
+        from storyline import runner
+
+        with runner.pool_analyzer(options.workers) as analyzer:
+            return _ingest(engine, inputs, options, progress, None, analyzer)
+    return _ingest(engine, inputs, options, progress, None, analyze_in_process)
+
+
+Reader = Callable[[Sequence[str], IngestOptions], Iterator[Cleaned | ItemError]]
+"""Runs read and clean elsewhere, yielding every input item's result in input order."""
+
+
+def _ingest(
+    engine: Engine,
+    inputs: Sequence[str],
+    options: IngestOptions,
+    progress: Progress | None,
+    reader: Reader | None,
+    analyzer: Analyzer,
+) -> IngestReport:
     started = time.monotonic()
     with engine.begin() as conn:
         _stale_runs_interrupted(conn)
@@ -170,8 +265,9 @@ def ingest(
         run_id = writes.start_run(conn, args)
     report = IngestReport(run_id=run_id)
     status = "failed"
+    stream = entries(inputs, options) if reader is None else reader(inputs, options)
     try:
-        for entry in _entries(inputs, options):
+        for entry in stream:
             if isinstance(entry, ItemError):
                 with engine.begin() as conn:
                     writes.record_error(conn, run_id, entry.input_name, entry.position, entry.reason, entry.detail)
@@ -179,7 +275,10 @@ def ingest(
                 _sample(report, entry.input_name, entry.position, entry.reason)
             else:
                 try:
-                    outcome, note = _store_item(engine, entry, run_id, options.dedup)
+                    if isinstance(entry, Cleaned):
+                        outcome, note = store_cleaned(engine, entry, run_id, options.dedup)
+                    else:
+                        outcome, note = _store_item(engine, entry, run_id, options.dedup)
                 except Exception as exc:  # noqa: BLE001 - one bad item never stops the batch
                     log.exception("item %s:%s failed", entry.input_name, entry.position)
                     reason = f"internal error while storing this item: {type(exc).__name__}: {exc}"
@@ -192,7 +291,7 @@ def ingest(
             if progress:
                 progress("read", outcome)
         if options.analyze:
-            analyzed, failed = analyze_pending(engine, batch_size=options.batch_size, progress=progress)
+            analyzed, failed = analyze_pending(engine, batch_size=options.batch_size, progress=progress, analyzer=analyzer)
             report.analyzed, report.analysis_failed = analyzed, failed
         status = "done"
     except KeyboardInterrupt:
@@ -211,14 +310,43 @@ def _sample(report: IngestReport, input_name: str, position: int, reason: str) -
 
 
 def _batches(engine: Engine, version: str, batch_size: int, only_missing: bool) -> Iterator[list[Article]]:
-    """Batches re-queried from the store: each batch is marked before the next is asked for."""
+    """Pending articles in publication order, paged by key so batches can be fetched ahead of marking."""
+    after: writes.PendingKey | None = None
     while True:
         with engine.connect() as conn:
-            ids = writes.unanalyzed(conn, version, batch_size, only_missing=only_missing)
-            batch = [load_article(conn, article_id) for article_id in ids]
+            keys = writes.unanalyzed(conn, version, batch_size, only_missing=only_missing, after=after)
+            batch = [load_article(conn, article_id) for _, article_id in keys]
         if not batch:
             return
+        after = keys[-1]
         yield batch
+
+
+@contextmanager
+def linking(engine: Engine) -> Iterator[None]:
+    """Hold the store's link lock: linking is order-dependent, so one process links at a time.
+
+    On PostgreSQL a session advisory lock on a connection of its own; the server drops it when the
+    process dies, so a killed ingest never leaves the store locked. A SQLite store has one ingest
+    at a time by convention and takes no lock.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LINK_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LINK_LOCK})
+            conn.commit()
+
+
+def analyze_in_process(batches: Iterable[list[Article]]) -> Iterator[Analyzed]:
+    """The default analyzer: each batch in one `nlp.pipe` in this process."""
+    for batch in batches:
+        yield _analyze_batch(batch)
 
 
 def analyze_pending(
@@ -228,34 +356,40 @@ def analyze_pending(
     only_missing: bool = True,
     link: bool = True,
     progress: Progress | None = None,
+    analyzer: Analyzer = analyze_in_process,
 ) -> tuple[int, int]:
-    """Analyze (and link) articles without current facts, in publication order; (done, failed)."""
+    """Analyze (and link) articles without current facts, in publication order; (done, failed).
+
+    `analyzer` decides where the parsing runs; the results are saved and linked here, one
+    transaction per article, under the link lock.
+    """
     from storyline.analyze import EXTRACTOR_VERSION
     from storyline.stories.link import link_article
 
     done = failed = 0
-    for batch in _batches(engine, EXTRACTOR_VERSION, batch_size, only_missing):
-        for article, analysis in _analyze_batch(batch):
-            try:
-                with engine.begin() as conn:
-                    if analysis is None:
-                        raise RuntimeError("analysis failed")
-                    save_analysis(conn, analysis)
-                    if link:
-                        link_article(conn, article, analysis)
-                    writes.mark_analyzed(conn, article.id, EXTRACTOR_VERSION)
-                done += 1
-            except Exception:  # noqa: BLE001 - the article stays stored; its failure is logged and marked
-                log.exception("analysis of article %s failed", article.id)
-                with engine.begin() as conn:
-                    writes.mark_analyzed(conn, article.id, f"failed:{EXTRACTOR_VERSION}")
-                failed += 1
-            if progress:
-                progress("analyze", article.id)
+    with linking(engine):
+        for results in analyzer(_batches(engine, EXTRACTOR_VERSION, batch_size, only_missing)):
+            for article, analysis in results:
+                try:
+                    with engine.begin() as conn:
+                        if analysis is None:
+                            raise RuntimeError("analysis failed")
+                        save_analysis(conn, analysis)
+                        if link:
+                            link_article(conn, article, analysis)
+                        writes.mark_analyzed(conn, article.id, EXTRACTOR_VERSION)
+                    done += 1
+                except Exception:  # noqa: BLE001 - the article stays stored; its failure is logged and marked
+                    log.exception("analysis of article %s failed", article.id)
+                    with engine.begin() as conn:
+                        writes.mark_analyzed(conn, article.id, f"failed:{EXTRACTOR_VERSION}")
+                    failed += 1
+                if progress:
+                    progress("analyze", article.id)
     return done, failed
 
 
-def _analyze_batch(batch: list[Article]) -> Iterable[tuple[Article, Any]]:
+def _analyze_batch(batch: list[Article]) -> Analyzed:
     """Analyze a batch in one `nlp.pipe`; if the batch fails, retry one by one to isolate the bad article."""
     from storyline.analyze import analyze_articles
 
@@ -263,7 +397,7 @@ def _analyze_batch(batch: list[Article]) -> Iterable[tuple[Article, Any]]:
         return list(analyze_articles(batch))
     except Exception:  # noqa: BLE001
         log.exception("batch analysis failed; retrying article by article")
-    results: list[tuple[Article, Any]] = []
+    results: Analyzed = []
     for article in batch:
         try:
             results.extend(analyze_articles([article]))
@@ -271,3 +405,8 @@ def _analyze_batch(batch: list[Article]) -> Iterable[tuple[Article, Any]]:
             log.exception("analysis of article %s failed", article.id)
             results.append((article, None))
     return results
+
+
+def analyze_batch(batch: list[Article]) -> list[Analysis | None]:
+    """A batch's analyses alone, for runners in other processes: the articles need not travel back."""
+    return [analysis for _, analysis in _analyze_batch(batch)]

@@ -14,9 +14,19 @@ DEFAULT_DB = "storyline.db"
 ENV_VAR = "STORYLINE_DB"
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 def resolve_url(db: str | None) -> str:
-    """A bare path means SQLite; `--db` wins over $STORYLINE_DB, which wins over ./storyline.db."""
+    """A bare path means SQLite; `--db` wins over $STORYLINE_DB, which wins over ./storyline.db.
+
+    A plain `postgresql://` URL (as `psql` and hosting providers print it) gets the psycopg 3 driver,
+    the one storyline installs, instead of SQLAlchemy's default psycopg2.
+    """
     db = db or os.environ.get(ENV_VAR) or DEFAULT_DB
+    for scheme in POSTGRES_SCHEMES:
+        if db.startswith(scheme):
+            return "postgresql+psycopg://" + db[len(scheme):]
     if "://" in db:
         return db
     return f"sqlite:///{Path(db).expanduser()}"

@@ -1,19 +1,23 @@
 """Schema versioning: each migration is a function applied once, in order, inside a transaction.
 
 A store opened by an older storyline is brought forward on open; a store written by a newer
-storyline is refused rather than silently misread.
+storyline is refused rather than silently misread. On PostgreSQL, where several processes may open a
+fresh store at the same moment, the whole upgrade runs in one transaction under an advisory lock, so
+exactly one of them creates the tables and the others find them done.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 import storyline.store.story_tables  # noqa: F401 - registers the story layer's tables on `metadata`
 from storyline.store import schema
 
 SCHEMA_VERSION = 1
+MIGRATION_LOCK = 0x5354_4D49
+"""PostgreSQL advisory lock key held while migrating ("STMI")."""
 
 
 def _create_all(conn: Connection) -> None:
@@ -34,20 +38,34 @@ def current_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(engine: Engine) -> int:
-    """Apply pending migrations; returns the version the store is at afterwards."""
-    with engine.begin() as conn:
-        version = current_version(conn)
+def _check_not_newer(version: int) -> None:
     if version > SCHEMA_VERSION:
         raise SchemaTooNew(
             f"this database has schema version {version}, newer than this storyline ({SCHEMA_VERSION}); upgrade storyline"
         )
+
+
+def _apply(conn: Connection, version: int) -> None:
+    table = schema.meta
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        with engine.begin() as conn:
-            MIGRATIONS[target](conn)
-            table = schema.meta
-            if current_version(conn) == 0:
-                conn.execute(table.insert().values(key="schema_version", value=str(target)))
-            else:
-                conn.execute(table.update().where(table.c.key == "schema_version").values(value=str(target)))
+        MIGRATIONS[target](conn)
+        if current_version(conn) == 0:
+            conn.execute(table.insert().values(key="schema_version", value=str(target)))
+        else:
+            conn.execute(table.update().where(table.c.key == "schema_version").values(value=str(target)))
+
+
+def migrate(engine: Engine) -> int:
+    """Apply pending migrations; returns the version the store is at afterwards."""
+    with engine.begin() as conn:
+        version = current_version(conn)
+    _check_not_newer(version)
+    if version == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        version = current_version(conn)
+        _check_not_newer(version)
+        _apply(conn, version)
     return SCHEMA_VERSION

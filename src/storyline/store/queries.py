@@ -48,7 +48,7 @@ def list_articles(
         query = query.where(arts.c.published <= until + ("T23:59:59Z" if len(until) == 10 else ""))
     if source:
         query = query.where(schema.sources.c.name == source)
-    query = query.order_by(arts.c.published.desc(), arts.c.id).limit(limit).offset(offset)
+    query = query.order_by(arts.c.published.desc().nulls_last(), arts.c.id).limit(limit).offset(offset)
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
@@ -74,7 +74,7 @@ def get_article(conn: Connection, article_id: str, *, raw: bool = False) -> dict
             select(dups.c.kind, dups.c.similarity, dups.c.title, dups.c.url, srcs.c.name.label("source"), dups.c.published, dups.c.input_name)
             .select_from(dups.outerjoin(srcs, dups.c.source_id == srcs.c.id))
             .where(dups.c.article_id == article["id"])
-            .order_by(dups.c.published, dups.c.item_key)
+            .order_by(dups.c.published.asc().nulls_last(), dups.c.item_key)
         )
     ]
     return article

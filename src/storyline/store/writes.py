@@ -9,10 +9,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from storyline.model import Article
 from storyline.store import schema
+
+_UPSERT_DIALECTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+ITEM_LOCKS = 0x5354_4954
+"""Namespace ("STIT") of PostgreSQL's two-key advisory locks taken per input item."""
 
 
 def now() -> str:
@@ -26,24 +31,23 @@ def iso(moment: datetime | None) -> str | None:
 def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any], key: str) -> bool:
     """Insert unless a row with the same unique `key` exists; True when a row was written.
 
-    A portable check-then-insert: each ingest writes from one process per store, so there is no
-    race between the two statements on SQLite; PostgreSQL writers rely on the unique constraint.
+    `ON CONFLICT DO NOTHING` rather than check-then-insert, so two ingest processes writing the same
+    row into one PostgreSQL store at once do not fail: the second insert simply writes nothing.
     """
-    exists = conn.execute(select(table.c[key]).where(table.c[key] == values[key])).first()
-    if exists:
-        return False
-    conn.execute(insert(table).values(**values))
-    return True
+    statement = _UPSERT_DIALECTS[conn.dialect.name](table).values(**values).on_conflict_do_nothing(index_elements=[table.c[key]])
+    return conn.execute(statement.returning(table.c[key])).first() is not None
 
 
 def source_id(conn: Connection, name: str | None) -> int | None:
+    """The outlet's id, created on first sight; safe when another process creates it concurrently."""
     if not name:
         return None
     table = schema.sources
     row = conn.execute(select(table.c.id).where(table.c.name == name)).first()
     if row:
         return int(row[0])
-    return int(conn.execute(insert(table).values(name=name)).inserted_primary_key[0])
+    _insert_ignore(conn, table, {"name": name}, "name")
+    return int(conn.execute(select(table.c.id).where(table.c.name == name)).scalar_one())
 
 
 def start_run(conn: Connection, args: dict[str, Any]) -> int:
@@ -73,6 +77,18 @@ def record_error(conn: Connection, run_id: int, input_name: str, position: int, 
         },
         "error_key",
     )
+
+
+def lock_item(conn: Connection, item_key: str) -> None:
+    """Hold this input item until the transaction ends, so concurrent writers decide it one after the other.
+
+    Without it, two processes storing the same item at once could each miss the other's
+    uncommitted article, and the later one would then file the item as a duplicate of itself. The
+    unique keys cannot catch that (an article and a duplicate live in different tables). SQLite
+    stores have a single writer and need no lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": ITEM_LOCKS, "key": int.from_bytes(hashlib.sha256(item_key.encode()).digest()[:4], "big", signed=True)})
 
 
 def item_known(conn: Connection, item_key: str) -> bool:
@@ -142,19 +158,28 @@ def insert_duplicate(conn: Connection, article: Article, of: str, kind: str, sim
     )
 
 
-def unanalyzed(conn: Connection, version: str, limit: int, *, only_missing: bool = True) -> list[str]:
+PendingKey = tuple[str, str]
+"""Where an article stands in publication order: (published or "", id)."""
+
+
+def unanalyzed(
+    conn: Connection, version: str, limit: int, *, only_missing: bool = True, after: PendingKey | None = None
+) -> list[PendingKey]:
     """Articles with no facts yet (or, unless `only_missing`, facts from another extractor version),
-    oldest publication first. Articles whose analysis failed under this version are not retried."""
+    oldest publication first, starting past `after`. Articles whose analysis failed under this
+    version are not retried.
+
+    Paging by key rather than re-asking for the first `limit` lets a parallel runner fetch the next
+    batch while earlier ones are still being analyzed and are not yet marked."""
     arts = schema.articles
+    order = func.coalesce(arts.c.published, "")
     missing = arts.c.analysis_version.is_(None)
     stale = (arts.c.analysis_version != version) & (arts.c.analysis_version != f"failed:{version}")
-    rows = conn.execute(
-        select(arts.c.id)
-        .where(missing if only_missing else (missing | stale))
-        .order_by(func.coalesce(arts.c.published, ""), arts.c.id)
-        .limit(limit)
-    )
-    return [row[0] for row in rows]
+    query = select(order, arts.c.id).where(missing if only_missing else (missing | stale))
+    if after is not None:
+        query = query.where(or_(order > after[0], and_(order == after[0], arts.c.id > after[1])))
+    rows = conn.execute(query.order_by(order, arts.c.id).limit(limit))
+    return [(row[0], row[1]) for row in rows]
 
 
 def mark_analyzed(conn: Connection, article_id: str, version: str) -> None:
