@@ -20,9 +20,13 @@ demo: install
 	$(BIN)/storyline ingest examples --db $(DB)
 	$(BIN)/storyline report --db $(DB)
 
-# Runs the whole test suite.
+# Runs the whole test suite: everything on SQLite (browser tests in Debian's chromium, the PostgreSQL
+# tests on a throwaway cluster), then the store, ingest and crash tests again on PostgreSQL.
 test: install
+	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest
+	STORYLINE_TEST_BACKEND=postgres $(BIN)/python -m pytest tests/test_store.py tests/test_ingest.py tests/test_crash.py
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache build src/*.egg-info

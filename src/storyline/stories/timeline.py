@@ -1,0 +1,123 @@
+"""Timelines: what happened when, dated by the world's clock, each date told by its best sentence.
+
+Two builders share one idea. A story's timeline lists its developments by happening date. A summary
+timeline of fixed size (the Timeline17 task) picks the dates the coverage refers to most often
+(a date is important when many sentences point at it) and, for each, the sentences that best
+represent what the coverage says about that date (most similar to the others of that date).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from storyline.model import Analysis, Article
+from storyline.stories.features import day, shift, terms
+from storyline.stories.profile import cosine
+
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?][\"'”’]?(?=\s)|$)", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class DatedSentence:
+    """A sentence and the day it speaks about; `weight` is how strongly (a date named > publication)."""
+
+    date: str
+    text: str
+    article_id: str
+    start: int
+    end: int
+    weight: float = 1.0
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of `text[start:end]` by punctuation and line breaks (no parse needed at read time)."""
+    stop = len(text) if end is None else end
+    found = []
+    for match in _SENTENCE.finditer(text, start, stop):
+        s, e = match.start(), match.end()
+        while s < e and text[s].isspace():
+            s += 1
+        if e - s > 1:
+            found.append((s, e))
+    return found
+
+
+def dated_sentences(
+    article: Article,
+    analysis: Analysis,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    publication_weight: float = 0.5,
+    max_back_days: int = 3650,
+) -> list[DatedSentence]:
+    """Sentences of one article (or passage) with the days they refer to.
+
+    A sentence naming a calendar day is dated by it; the lead sentence also counts, with less weight,
+    for the publication day, since news mostly reports the day before or the day itself.
+    """
+    document = article.document
+    stop = len(document) if end is None else end
+    published = article.published.date().isoformat() if article.published else None
+    spans = sentences(document, max(start, article.body_offset if start == 0 else start), stop)
+    refs = sorted((t for t in analysis.timerefs if start <= t.start < stop and t.type == "DATE"), key=lambda t: t.start)
+    found: list[DatedSentence] = []
+    for s, e in spans:
+        for ref in refs:
+            value = day(ref.value)
+            if not value or not s <= ref.start < e:
+                continue
+            if published and not shift(published, -max_back_days) <= value <= published:
+                continue
+            found.append(DatedSentence(value, document[s:e].strip(), article.id, s, e))
+    if published and spans and publication_weight > 0:
+        s, e = spans[0]
+        found.append(DatedSentence(published, document[s:e].strip(), article.id, s, e, publication_weight))
+    return found
+
+
+def rank_dates(items: Iterable[DatedSentence], n: int) -> list[str]:
+    """The `n` dates most referred to (ties: earlier first), returned in calendar order."""
+    weight: Counter[str] = Counter()
+    for item in items:
+        weight[item.date] += item.weight
+    top = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return sorted(date for date, _ in top)
+
+
+def central(items: Sequence[DatedSentence], n: int) -> list[DatedSentence]:
+    """The `n` sentences closest to the date's whole coverage, without repeating the same text."""
+    centroid: Counter[str] = Counter()
+    vectors = []
+    for item in items:
+        vector = terms(item.text)
+        vectors.append(vector)
+        centroid.update(vector)
+    ranked = sorted(
+        range(len(items)),
+        key=lambda i: (-(cosine(vectors[i], centroid) * items[i].weight ** 0.5), items[i].article_id, items[i].start),
+    )
+    chosen: list[DatedSentence] = []
+    seen: set[str] = set()
+    for i in ranked:
+        key = " ".join(sorted(vectors[i]))
+        if not vectors[i] or key in seen:
+            continue
+        seen.add(key)
+        chosen.append(items[i])
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def summary(items: Sequence[DatedSentence], n_dates: int, per_date: int | Sequence[int] = 1) -> list[tuple[str, list[DatedSentence]]]:
+    """A timeline of `n_dates` dates with `per_date` sentences each (or a count per chosen date)."""
+    by_date: dict[str, list[DatedSentence]] = defaultdict(list)
+    for item in items:
+        by_date[item.date].append(item)
+    dates = rank_dates(items, n_dates)
+    counts = [per_date] * len(dates) if isinstance(per_date, int) else list(per_date)
+    return [(date, central(by_date[date], counts[i] if i < len(counts) else 1)) for i, date in enumerate(dates)]

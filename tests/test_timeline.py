@@ -1,0 +1,70 @@
+"""Timelines: dates ranked by how much coverage points at them, sentences by centrality, and the
+tilse-style scores used to check them against Timeline17."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storyline.evaluate.timeline import align_rouge1, date_f1
+from storyline.model import Analysis, Article, TimeRef
+from storyline.stories.timeline import DatedSentence, central, dated_sentences, rank_dates, sentences, summary
+
+
+def _dated(date: str, text: str, article: str = "a", weight: float = 1.0) -> DatedSentence:
+    return DatedSentence(date, text, article, 0, len(text), weight)
+
+
+def test_dates_are_ranked_by_references_and_returned_in_order() -> None:
+    items = [_dated("2011-02-11", "x")] * 3 + [_dated("2011-01-25", "y")] * 2 + [_dated("2011-02-01", "z", weight=0.5)]
+    assert rank_dates(items, 2) == ["2011-01-25", "2011-02-11"]
+    assert rank_dates(items, 5) == ["2011-01-25", "2011-02-01", "2011-02-11"]
+
+
+def test_central_sentence_wins_and_repeats_are_dropped() -> None:
+    items = [
+        _dated("d", "Mubarak resigns as president after weeks of protests in Cairo"),
+        _dated("d", "Mubarak resigns as president after weeks of protests in Cairo"),
+        _dated("d", "Protesters in Cairo celebrate as Mubarak resigns"),
+        _dated("d", "Weather was mild in Alexandria"),
+    ]
+    chosen = central(items, 2)
+    assert [c.text for c in chosen] == [items[0].text, items[2].text]
+
+
+def test_summary_takes_the_requested_shape() -> None:
+    texts = ("Mubarak steps down", "Mubarak hands power to the army", "Crowds cheer as Mubarak quits", "Suleiman announces Mubarak resignation")
+    items = [_dated("2011-02-11", text) for text in texts] + [_dated("2011-01-28", "Day of rage in Cairo")]
+    timeline = summary(items, 2, [1, 3])
+    assert [d for d, _ in timeline] == ["2011-01-28", "2011-02-11"]
+    assert [len(s) for _, s in timeline] == [1, 3]
+
+
+def test_sentences_are_dated_by_the_days_they_name() -> None:
+    title = "Protests grow"
+    body = "Thousands marched on Tuesday . \nThe army stayed in barracks .\nOn January 25 , crowds filled Tahrir Square ."
+    article = Article("a1", "h", "k", title, body, datetime(2011, 1, 27, tzinfo=UTC), None, None, None, "en", "t", 0, "text", b"")
+    doc = article.document
+    refs = tuple(
+        TimeRef("a1", doc.index(text), doc.index(text) + len(text), text, "DATE", value)
+        for text, value in (("Tuesday", "2011-01-25"), ("January 25", "2011-01-25"))
+    )
+    found = dated_sentences(article, Analysis("a1", "t", timerefs=refs))
+    named = [(d.date, d.text) for d in found if d.weight == 1.0]
+    assert named == [("2011-01-25", "Thousands marched on Tuesday ."), ("2011-01-25", "On January 25 , crowds filled Tahrir Square .")]
+    lead = [d for d in found if d.weight < 1.0]
+    assert [(d.date, d.text) for d in lead] == [("2011-01-27", "Thousands marched on Tuesday .")]
+    assert len(sentences(body)) == 3
+
+
+def test_date_f1_and_alignment_rouge() -> None:
+    gold = [("2011-01-25", ["Protests begin in Cairo"]), ("2011-02-11", ["Mubarak resigns"])]
+    assert date_f1(["2011-01-25", "2011-02-11"], ["2011-01-25", "2011-02-11"]) == 1.0
+    assert date_f1(["2011-01-25", "2011-03-01"], ["2011-01-25", "2011-02-11"]) == 0.5
+    perfect = align_rouge1(gold, gold)
+    assert perfect == pytest.approx(1.0)
+    shifted = align_rouge1([("2011-01-26", ["Protests begin in Cairo"]), ("2011-02-11", ["Mubarak resigns"])], gold)
+    assert 0.5 < shifted < 1.0
+    wrong = align_rouge1([("2011-01-25", ["Weather mild"]), ("2011-02-11", ["Football results"])], gold)
+    assert wrong == 0.0
