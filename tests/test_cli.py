@@ -111,3 +111,22 @@ def test_errors_command_lists_reasons(seeded: tuple[str, Path]) -> None:
     rows = json.loads(storyline("errors", "--db", db, "--json").stdout)
     assert [Path(r["input_name"]).name for r in rows] == ["empty.txt"]
     assert "empty" in rows[0]["reason"]
+
+
+def test_fact_sheet_and_facts_json_after_analysis(tmp_path: Path) -> None:
+    gold = json.loads((need(SEEDS) / "gold.json").read_text())
+    name = "000_b91f1ef5999b48e8.txt"
+    db = str(tmp_path / "facts.db")
+    result = storyline("ingest", str(SEEDS / name), "--db", db, "--published", gold["articles"][name]["published"], "--json")
+    assert json.loads(result.stdout)["analyzed"] == 1, result.stderr
+    article = json.loads(storyline("articles", "--db", db, "--json").stdout)[0]
+    sheet = storyline("show", article["id"], "--facts", "--db", db)
+    assert sheet.returncode == 0
+    for heading in ("Entities", "Quotes", "Numbers", "Dates", "Places", "Events", "Claims"):
+        assert heading in sheet.stdout
+    assert "Volodymyr Zelenskyy" in sheet.stdout and "Dnipro" in sheet.stdout
+    facts = json.loads(storyline("facts", article["id"], "--db", db, "--json").stdout)
+    document = json.loads(storyline("show", article["id"], "--db", db, "--json").stdout)
+    text = document["title"] + "\n\n" + document["text"]
+    assert facts["quotes"] and all(text[q["content_start"]:q["content_end"]] == q["content"] for q in facts["quotes"])
+    assert all(text[m["start"]:m["end"]] == m["text"] for m in facts["mentions"])

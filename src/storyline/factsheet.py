@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from storyline.model import Analysis, Quantity
+from storyline.model import Analysis, Place, Quantity
 
 
 def _amount(q: Quantity | None) -> str:
@@ -49,10 +49,14 @@ def render(console: Console, analysis: Analysis, document: str) -> None:
         table.add_row(t.text, t.type, t.value, span)
     console.print(table)
 
-    table = Table("place", "country", "lat, lon", "geonames", title="Places", title_justify="left")
+    table = Table("place", "country", "lat, lon", "geonames", "mentions", title="Places", title_justify="left")
+    places: dict[tuple[str, int | None], list[Place]] = {}
     for p in analysis.places:
+        places.setdefault((p.name, p.geonameid), []).append(p)
+    for (name, geonameid), found in places.items():
+        p = found[0]
         coords = f"{p.lat:.2f}, {p.lon:.2f}" if p.lat is not None and p.lon is not None else ""
-        table.add_row(p.name, p.country or "", coords, str(p.geonameid or ""))
+        table.add_row(name, p.country or "", coords, str(geonameid or ""), str(len(found)))
     console.print(table)
 
     table = Table("event", "actors → targets", "where", "when", "killed", "injured", "size", "modality", title="Events", title_justify="left")
