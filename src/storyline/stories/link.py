@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, upda
 from storyline.model import Analysis, Article
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
-from storyline.stories.features import Passage, gap, passages, shift
+from storyline.stories.features import Passage, gap, passages, shift, terms
 
 DOC_COUNT_KEY = "#passages"
 
@@ -53,6 +53,9 @@ class LinkConfig:
     story_w_entities: float = 0.8
     story_w_signatures: float = 0.25
     story_sibling_penalty: float = 0.4
+    story_needs_specific: bool = True
+    story_strong: float = 0.5
+    story_subjects: int = 1
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12
@@ -204,11 +207,27 @@ def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], 
 
 
 def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig) -> float:
-    """Similarity of a passage to a storyline: shared actors, claim signatures and vocabulary."""
+    """Similarity of a passage to a storyline: shared actors, claim signatures and vocabulary; -1
+    when nothing specific is shared.
+
+    Reports of one war all name its countries and its vocabulary, so a loan to Ukraine and a strike
+    on Kharkiv look alike on those alone; and a story, once joined on them, attracts everything
+    else of the beat. Below `story_strong` a join therefore needs a shared claim or event signature,
+    a shared specific entity (a person, organisation or city: `features.is_specific`), or the same
+    subject: the passage's most-named entity among the story's `story_subjects` most-named ones (a
+    country can be what a story is about, as Syria is for the Syrian uprising).
+    """
+    shared_signature = bool(passage.signatures & set(profile["signatures"]))
     score = config.story_w_terms * prof.cosine(prof.weights(passage.terms, idf, "t:"), prof.weights(profile["terms"], idf, "t:"))
     score += config.story_w_entities * prof.cosine(prof.weights(passage.entities, idf, "e:"), prof.weights(profile["entities"], idf, "e:"))
-    if passage.signatures & set(profile["signatures"]):
+    if shared_signature:
         score += config.story_w_signatures
+    leading = {e for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))[: config.story_subjects]}
+    top = max(passage.entities.values(), default=0)
+    subject = {e for e, n in passage.entities.items() if n == top}
+    specific = shared_signature or bool(passage.specific & set(profile["entities"])) or bool(subject & leading)
+    if config.story_needs_specific and not specific and score < config.story_strong:
+        return -1.0
     return score
 
 
@@ -308,7 +327,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
 
     dev_profile = prof.merge(dev_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     dev_weights = prof.weights(dev_profile["terms"], idf, "t:")
-    prof.add_title(dev_profile, passage.lead, passage.article_id, prof.cosine(prof.weights(passage.terms, idf, "t:"), dev_weights))
+    prof.add_title(dev_profile, passage.lead, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), dev_weights))
     _save(
         conn,
         st.developments,
@@ -330,7 +349,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
 
     story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     story_weights = prof.weights(story_profile["terms"], idf, "t:")
-    prof.add_title(story_profile, passage.headline, passage.article_id, prof.cosine(prof.weights(passage.terms, idf, "t:"), story_weights))
+    prof.add_title(story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), story_weights))
     developments = conn.execute(select(func.count()).select_from(st.developments).where(st.developments.c.story_id == story_id)).scalar_one()
     seq = conn.execute(
         insert(st.story_changes).values(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from storyline.stories.features import Passage
@@ -77,10 +77,15 @@ def happened(profile: Mapping[str, Any]) -> str:
     return str(profile["pub_lo"])
 
 
-def add_title(profile: dict[str, Any], title: str, article_id: str, centrality: float, keep: int = 5) -> None:
-    """Remember the most central headlines; the best one names the development or story."""
-    titles = [t for t in profile["titles"] if t[1] != title]
-    titles.append([round(centrality, 6), title, article_id])
+def add_title(profile: dict[str, Any], title: str, article_id: str, centrality: Callable[[str], float], keep: int = 5) -> None:
+    """Remember the most central headlines; the best one names the development or story.
+
+    Every kept headline is scored again against the profile as it is now: scored once on arrival,
+    the first member would always win (it is the whole profile when it arrives), and a story
+    would keep the name of whatever began it, however far it has moved since.
+    """
+    kept = [(t[1], t[2]) for t in profile["titles"] if t[1] != title] + [(title, article_id)]
+    titles = [[round(centrality(text), 6), text, source] for text, source in kept]
     titles.sort(key=lambda t: (-t[0], t[1]))
     profile["titles"] = titles[:keep]
 
