@@ -14,6 +14,9 @@ def test_every_gold_fact_of_the_seeds_is_found() -> None:
     result = run("seeds", need(SEEDS))
     assert result["misses"] == []
     assert result["recall"] == 1.0
+    checks = result["story_check_results"]
+    assert checks["same_story"] and checks["claim_evolution"] and checks["roundup_split"]
+    assert result["story_checks"] == sum(checks.values()) / len(checks)
 
 
 def test_a_fact_the_extractors_cannot_know_is_reported_missing(tmp_path: Path) -> None:

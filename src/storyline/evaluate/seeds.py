@@ -9,10 +9,13 @@ release says what it lost.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from storyline.analyze import analyze_articles
 from storyline.clean import clean
@@ -168,8 +171,60 @@ CHECKS: dict[str, Callable[[_Article, dict[str, Any]], list[str]]] = {
 }
 
 
+def story_checks(gold: dict[str, Any], folder: Path, articles: list[Article]) -> dict[str, bool]:
+    """gold.json's `across_articles`, checked on stories linked in a throwaway store.
+
+    The story that holds the round-up's claim must also hold the confirmation article; its claim
+    history must go from claimed (by the gold claimant) to confirmed (by the confirming party); its
+    numbers must have reports from both articles; the round-up must feed other stories too.
+    """
+    from storyline.pipeline import IngestOptions, ingest
+    from storyline.store import story_tables
+    from storyline.store.db import open_store
+    from storyline.stories.queries import story_detail
+
+    expected = gold["across_articles"]
+    by_name = {a.input_name.rsplit("/", 1)[-1]: a.id for a in articles}
+    claimed, confirmed = expected["claim_evolution"][0], expected["claim_evolution"][-1]
+    with tempfile.TemporaryDirectory(prefix="storyline-seeds-") as scratch:
+        engine = open_store(f"sqlite:///{scratch}/seeds.db")
+        for name, article in gold["articles"].items():
+            ingest(engine, [str(folder / name)], IngestOptions(published=article["published"]))
+        with engine.connect() as conn:
+            passages = story_tables.passages
+            rows = conn.execute(select(passages.c.article_id, passages.c.story_id)).all()
+            stories_of: dict[str, set[str]] = {}
+            for article_id, story_id in rows:
+                stories_of.setdefault(article_id, set()).add(story_id)
+            shared = stories_of.get(by_name[claimed["article"]], set()) & stories_of.get(by_name[confirmed["article"]], set())
+            details = [story_detail(conn, story_id) for story_id in sorted(shared)]
+        engine.dispose()
+
+    def claim_evolves(detail: dict[str, Any]) -> bool:
+        for claim in detail["claims"]:
+            steps = [(s["status"], _fold(s["by"])) for s in claim["history"]]
+            first = (claimed["status"], _fold(claimed["by"]))
+            last = (confirmed["status"], _fold(confirmed["by"]))
+            if first in steps and last in steps and steps.index(first) < steps.index(last):
+                return True
+        return False
+
+    def numbers_evolve(detail: dict[str, Any]) -> bool:
+        wanted = {by_name[n["article"]] for n in expected["number_evolution"]}
+        return any({p["article_id"] for p in series["points"]} >= wanted for series in detail["numbers"])
+
+    roundup = by_name[claimed["article"]]
+    return {
+        "same_story": bool(shared) == expected["same_story"],
+        "claim_evolution": any(claim_evolves(d) for d in details if d),
+        "number_evolution": any(numbers_evolve(d) for d in details if d),
+        "roundup_split": len(stories_of.get(roundup, set())) >= 2,
+    }
+
+
 def evaluate(path: Path, *, limit: int | None = None) -> dict[str, Any]:
-    """Recall per kind of fact over both seeds; `recall` is over every listed item."""
+    """Recall per kind of fact over both seeds; `recall` is over every listed item; `story_checks`
+    is the share of gold.json's `across_articles` expectations met."""
     gold, articles = load(path)
     analyses = {article.input_name.rsplit("/", 1)[-1]: _Article(article, analysis) for article, analysis in analyze_articles(articles)}
     found: dict[str, list[int]] = {kind: [0, 0] for kind in CHECKS}
@@ -186,5 +241,8 @@ def evaluate(path: Path, *, limit: int | None = None) -> dict[str, Any]:
     total = sum(t for _, t in found.values())
     result: dict[str, Any] = {"recall": round(total_found / total, 4), "items": total}
     result.update({f"{kind}_recall": round(f / t, 4) if t else None for kind, (f, t) in found.items()})
+    checks = story_checks(gold, path if path.is_dir() else path.parent, articles)
+    result["story_checks"] = round(sum(checks.values()) / len(checks), 4)
+    result["story_check_results"] = checks
     result["misses"] = misses
     return result
