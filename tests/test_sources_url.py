@@ -16,6 +16,8 @@ from storyline.sources import Limits, read
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 SEEN_AGENTS: list[str] = []
+LOCAL = Limits(allow_private=True)
+"""The test server is on loopback, which fetching refuses unless allowed."""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,8 +75,8 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-def fetch_one(url: str, **kwargs: object) -> RawItem | ItemError:
-    results = list(read([url], **kwargs))  # type: ignore[arg-type]
+def fetch_one(url: str, limits: Limits = LOCAL, **kwargs: object) -> RawItem | ItemError:
+    results = list(read([url], limits=limits, **kwargs))  # type: ignore[arg-type]
     assert len(results) == 1, results
     return results[0]
 
@@ -94,14 +96,14 @@ def test_redirects_are_followed_up_to_the_cap(server: str) -> None:
     item = fetch_one(f"{server}/hop/2")
     assert isinstance(item, RawItem)
     assert item.url == f"{server}/article"
-    error = fetch_one(f"{server}/hop/4", limits=Limits(max_redirects=2))
+    error = fetch_one(f"{server}/hop/4", limits=Limits(max_redirects=2, allow_private=True))
     assert isinstance(error, ItemError)
     assert error.reason == "more than 2 redirects (--max-redirects)"
     assert isinstance(fetch_one(f"{server}/loop"), ItemError)
 
 
 def test_feed_content_type_goes_to_the_feed_reader(server: str) -> None:
-    results = list(read([f"{server}/feed"]))
+    results = list(read([f"{server}/feed"], limits=LOCAL))
     assert [type(r).__name__ for r in results] == ["RawItem", "RawItem", "ItemError"]
     assert all(r.input_name == f"{server}/feed" for r in results)
     assert results[0].format == "feed"  # type: ignore[union-attr]
@@ -110,7 +112,7 @@ def test_feed_content_type_goes_to_the_feed_reader(server: str) -> None:
 
 
 def test_size_cap_is_enforced_while_streaming(server: str) -> None:
-    error = fetch_one(f"{server}/big", limits=Limits(max_fetch_bytes=1024 * 1024))
+    error = fetch_one(f"{server}/big", limits=Limits(max_fetch_bytes=1024 * 1024, allow_private=True))
     assert isinstance(error, ItemError)
     assert error.reason == "response is over the 1 MB limit (--max-fetch-bytes)"
 
@@ -123,13 +125,13 @@ def test_http_errors_and_wrong_content(server: str) -> None:
 
 
 def test_timeout(server: str) -> None:
-    error = fetch_one(f"{server}/slow", limits=Limits(fetch_timeout=0.5))
+    error = fetch_one(f"{server}/slow", limits=Limits(fetch_timeout=0.5, allow_private=True))
     assert isinstance(error, ItemError)
     assert error.reason == "no answer within 0.5 s (--fetch-timeout)"
 
 
 def test_unreachable_host_and_refused_schemes() -> None:
-    closed = fetch_one("http://127.0.0.1:9/", limits=Limits(fetch_timeout=2))
+    closed = fetch_one("http://127.0.0.1:9/", limits=Limits(fetch_timeout=2, allow_private=True))
     assert isinstance(closed, ItemError) and closed.reason.startswith("could not fetch the URL")
     ftp = fetch_one("ftp://127.0.0.1/file.txt")
     assert isinstance(ftp, ItemError) and ftp.reason == "only http and https URLs can be fetched, not ftp://"

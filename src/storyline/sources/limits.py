@@ -18,6 +18,8 @@ class Limits:
     max_redirects: int = 5
     user_agent: str = f"storyline/{__version__} (+https://example.invalid/storyline)"
     max_fetch_bytes: int = 10 * MIB
+    allow_private: bool = False
+    """Fetch from loopback, private, link-local... addresses too; off so a URL cannot reach internal services."""
 
 
 def human_size(n: int) -> str:
