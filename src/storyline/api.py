@@ -352,9 +352,6 @@ def _install_errors(app: FastAPI) -> None:
     async def bad_cursor(request: Request, exc: search.BadCursor) -> Response:
         return JSONResponse(error_body("invalid_cursor", str(exc)), status_code=422)
 
-    async def unavailable(request: Request, exc: search.SearchUnavailable) -> Response:
-        return JSONResponse(error_body("not_available", str(exc)), status_code=501)
-
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = "internal error; the server log has the details"
@@ -365,7 +362,6 @@ def _install_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(search.BadCursor, bad_cursor)  # type: ignore[arg-type]
-    app.add_exception_handler(search.SearchUnavailable, unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, crash)
 
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 import storyline.store.story_tables  # noqa: F401 - registers the story layer's tables on `metadata`
-from storyline.store import schema
+from storyline.store import schema, search
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATION_LOCK = 0x5354_4D49
 """PostgreSQL advisory lock key held while migrating ("STMI")."""
 
@@ -24,7 +24,13 @@ def _create_all(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all}
+def _postgres_search(conn: Connection) -> None:
+    """PostgreSQL's full-text index lives in the schema; SQLite's FTS5 table is made on first use."""
+    if conn.dialect.name == "postgresql":
+        search.ensure_postgres_fts(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search}
 
 
 class SchemaTooNew(RuntimeError):

@@ -1,9 +1,10 @@
 """Finding things in the store: full-text search over articles, and the filtered listings people browse by.
 
-Full-text search is per backend: SQLite uses an FTS5 index kept in step with `articles` by triggers,
-so every writer (the pipeline, a CLI, a test) feeds it without knowing it exists. A PostgreSQL version
-(a generated tsvector column with a GIN index) belongs beside it in `_BACKENDS`. Listings page with
-opaque keyset cursors instead of offsets, so page 500 costs what page 1 costs.
+Full-text search is per backend, and in both the database keeps the index in step with `articles`, so
+every writer (the pipeline, a CLI, a test) feeds it without knowing it exists: SQLite uses an FTS5
+index filled by triggers, PostgreSQL a generated tsvector column with a GIN index (added by schema
+migration 2). Listings page with opaque keyset cursors instead of offsets, so page 500 costs what
+page 1 costs.
 """
 
 from __future__ import annotations
@@ -38,16 +39,20 @@ _FTS_DDL = (
     "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); "
     "INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text); END",
 )
+_PG_COLUMN, _PG_INDEX = "search_vector", "articles_search_vector_idx"
+_PG_DDL = (
+    f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {_PG_COLUMN} tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('english', coalesce(title, '') || ' ' || text)) STORED",
+    f"CREATE INDEX IF NOT EXISTS {_PG_INDEX} ON articles USING GIN ({_PG_COLUMN})",
+)
+# Like the FTS5 snippet: one window of at most 16 words around the best-ranked hits.
+_PG_HEADLINE = f'StartSel="{HIT_START}", StopSel="{HIT_END}", MaxWords=16, MinWords=8, MaxFragments=1'
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
 
 
 class BadCursor(ValueError):
     """A cursor that this store did not hand out (or that was cut or edited)."""
-
-
-class SearchUnavailable(RuntimeError):
-    """The store's backend has no full-text search yet."""
 
 
 @dataclass(frozen=True)
@@ -75,18 +80,31 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
 
 
 def ensure_sqlite_fts(conn: Connection) -> bool:
-    """Create the FTS5 index and its sync triggers if missing, filling it from stored articles.
+    """Create the FTS5 index and its sync triggers if missing, and fill it when it lags the articles.
 
-    Idempotent; the migration can call it, and search calls it on first use. Returns True when the
-    index was created now.
+    Idempotent; the API calls it on start and search on every use. Python's sqlite3 commits DDL at
+    once but the fill only with the caller's transaction, so a first search on a connection that is
+    never committed leaves the table there but empty: comparing the index's row count with the
+    articles' catches that, where trusting that the table exists would return no hits for good.
+    Returns True when the index was filled now.
     """
-    exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='articles_fts'")).first()
     for statement in _FTS_DDL:
         conn.execute(text(statement))
-    if exists:
+    indexed, stored = conn.execute(text("SELECT (SELECT count(*) FROM articles_fts_docsize), (SELECT count(*) FROM articles)")).one()
+    if indexed == stored:
         return False
     conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
     return True
+
+
+def ensure_postgres_fts(conn: Connection) -> None:
+    """Add the generated tsvector column and its GIN index if missing (idempotent).
+
+    A generated column cannot drift from the row it is computed from, and adding it fills it for the
+    articles already stored, so an older store becomes searchable in the same step.
+    """
+    for statement in _PG_DDL:
+        conn.execute(text(statement))
 
 
 def fts_query(query: str) -> str:
@@ -126,7 +144,10 @@ def _split_snippet(snippet: str) -> list[dict[str, Any]]:
     return segments
 
 
-def _sqlite_search(conn: Connection, expression: str, limit: int, offset: int) -> list[dict[str, Any]]:
+def _sqlite_search(conn: Connection, query: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    expression = fts_query(query)
+    if not expression:
+        return []
     ensure_sqlite_fts(conn)
     rows = conn.execute(
         text(
@@ -140,7 +161,27 @@ def _sqlite_search(conn: Connection, expression: str, limit: int, offset: int) -
     return [{"id": row.id, "score": float(f"{-float(row.rank):.4g}"), "snippet": row.snippet} for row in rows]
 
 
-_BACKENDS: dict[str, Callable[[Connection, str, int, int], list[dict[str, Any]]]] = {"sqlite": _sqlite_search}
+def _postgres_search(conn: Connection, query: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    """`websearch_to_tsquery` reads any string as words, "phrases", OR and -exclusions, never as syntax.
+
+    Only the page's rows get a headline, since `ts_headline` re-parses the whole text.
+    """
+    rows = conn.execute(
+        text(
+            "WITH q AS (SELECT websearch_to_tsquery('english', :q) AS query), "
+            f"hits AS (SELECT a.id, a.text, ts_rank_cd(a.{_PG_COLUMN}, q.query) AS rank, q.query FROM articles a, q "
+            f"WHERE a.{_PG_COLUMN} @@ q.query ORDER BY rank DESC, a.id LIMIT :limit OFFSET :offset) "
+            "SELECT id, rank, ts_headline('english', text, query, :options) AS snippet FROM hits ORDER BY rank DESC, id"
+        ),
+        {"q": query, "limit": limit, "offset": offset, "options": _PG_HEADLINE},
+    ).all()
+    return [{"id": row.id, "score": float(f"{float(row.rank):.4g}"), "snippet": row.snippet} for row in rows]
+
+
+_BACKENDS: dict[str, Callable[[Connection, str, int, int], list[dict[str, Any]]]] = {
+    "sqlite": _sqlite_search,
+    "postgresql": _postgres_search,
+}
 
 
 def search_articles(conn: Connection, query: str, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
@@ -149,13 +190,7 @@ def search_articles(conn: Connection, query: str, *, limit: int = 20, offset: in
     The result rows are the article listing fields plus `score` and `snippet` (segments of text with
     `match` set on the query's hits).
     """
-    backend = _BACKENDS.get(conn.dialect.name)
-    if backend is None:
-        raise SearchUnavailable(f"full-text search is not available on {conn.dialect.name} yet")
-    expression = fts_query(query)
-    if not expression:
-        return []
-    hits = backend(conn, expression, limit, offset)
+    hits = _BACKENDS[conn.dialect.name](conn, query[:MAX_QUERY_CHARS], limit, offset)
     if not hits:
         return []
     arts = schema.articles
