@@ -12,15 +12,15 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 
-import storyline.store.story_tables  # noqa: F401 - registers the story layer's tables on `metadata`
-from storyline.store import schema, search
+from storyline.store import schema, search, story_tables
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATION_LOCK = 0x5354_4D49
 """PostgreSQL advisory lock key held while migrating ("STMI")."""
 
 
 def _create_all(conn: Connection) -> None:
+    """Every table; importing `story_tables` above registers the story layer's tables on `metadata`."""
     schema.metadata.create_all(conn)
 
 
@@ -30,7 +30,14 @@ def _postgres_search(conn: Connection) -> None:
         search.ensure_postgres_fts(conn)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search}
+def _story_list_index(conn: Connection) -> None:
+    """The story list sorts by last publication; stores made before the index existed get it here."""
+    for index in story_tables.stories.indexes:
+        if index.name == "ix_stories_last_published":
+            index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search, 3: _story_list_index}
 
 
 class SchemaTooNew(RuntimeError):

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
 
 from storyline.model import Analysis, Article
+from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
 from storyline.stories.features import Passage, gap, passages, shift, terms
@@ -285,6 +286,32 @@ def _save(conn: Connection, table: Any, key: str, profile: dict[str, Any], value
         conn.execute(update(table).where(table.c.id == key).values(profile=profile, **values))
 
 
+def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, article_id: str) -> None:
+    """Keep the story's independent-sources count on its profile, so readers never recount it.
+
+    Outlets are the known sources (few per story, kept as a list); an article without a known source
+    counts as its own outlet, once, when its first passage joins the story.
+    """
+    ps, arts = st.passages, schema.articles
+    if "outlets" not in profile:
+        # A new story, or one linked before the count was kept: start from what it already holds.
+        held = conn.execute(select(arts.c.source_id, arts.c.id).distinct().join(ps, ps.c.article_id == arts.c.id).where(ps.c.story_id == story_id)).all()
+        profile["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
+        profile["anonymous"] = sum(1 for row in held if row.source_id is None)
+    joined = conn.execute(select(ps.c.start).where(ps.c.article_id == article_id, ps.c.story_id == story_id).limit(1)).first()
+    if joined is not None:
+        profile["sources"] = len(profile["outlets"]) + profile["anonymous"]
+        return
+    source = conn.execute(select(arts.c.source_id).where(arts.c.id == article_id)).scalar()
+    outlets = list(profile["outlets"])
+    if source is None:
+        profile["anonymous"] += 1
+    elif str(source) not in outlets:
+        outlets.append(str(source))
+    profile["outlets"] = outlets
+    profile["sources"] = len(outlets) + profile["anonymous"]
+
+
 def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblings: set[str]) -> PassageLink:
     """Link one passage; `siblings` are the stories earlier passages of the same article went to.
 
@@ -350,6 +377,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     story_weights = prof.weights(story_profile["terms"], idf, "t:")
     prof.add_title(story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), story_weights))
+    _count_outlet(conn, story_profile, story_id, passage.article_id)
     developments = conn.execute(select(func.count()).select_from(st.developments).where(st.developments.c.story_id == story_id)).scalar_one()
     seq = conn.execute(
         insert(st.story_changes).values(
@@ -417,7 +445,6 @@ def relink(conn: Connection, config: LinkConfig = LinkConfig(), *, batch: int = 
 
     Articles are read in keyset-paged batches, so memory stays flat however large the store is.
     """
-    from storyline.store import schema
     from storyline.store.facts import load_analysis
     from storyline.store.queries import load_article
 

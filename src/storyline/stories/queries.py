@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, cast, func, or_, select
+from sqlalchemy import Connection, String, and_, cast, func, or_, select, tuple_
 
 from storyline.model import Article
 from storyline.store import schema
@@ -57,11 +57,13 @@ def _names(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {row.id: {"id": row.id, "name": row.name, "type": row.type, "role": row.role} for row in rows}
 
 
-def _summary(conn: Connection, row: Any, top: int = 6) -> dict[str, Any]:
+def _ranked(profile: dict[str, Any], top: int) -> list[str]:
+    return [e for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))][: top * 2]
+
+
+def _summary(row: Any, known: dict[str, dict[str, Any]], top: int = 6) -> dict[str, Any]:
     profile = row.profile
-    ranked = [e for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))]
-    known = _names(conn, ranked[: top * 2])
-    entities = [known[e] for e in ranked if e in known]
+    entities = [known[e] for e in _ranked(profile, top) if e in known]
     return {
         "id": row.id,
         "title": row.title,
@@ -75,6 +77,12 @@ def _summary(conn: Connection, row: Any, top: int = 6) -> dict[str, Any]:
         "places": [e for e in entities if e["type"] in PLACE_TYPES][:top],
         "event_types": [t for t, _ in sorted(profile["types"].items(), key=lambda kv: (-kv[1], kv[0]))][:top],
     }
+
+
+def _sources(conn: Connection, row: Any) -> int:
+    """The count linking keeps on the profile; stories linked before it was kept are counted here."""
+    stored = row.profile.get("sources")
+    return int(stored) if stored is not None else _independent_sources(conn, row.id)
 
 
 def list_stories(
@@ -102,7 +110,9 @@ def list_stories(
     if until:
         query = query.where(table.c.first_date <= until[:10])
     query = query.order_by(table.c.last_published.desc(), table.c.id).limit(limit).offset(offset)
-    return [_summary(conn, row) | {"sources": _independent_sources(conn, row.id)} for row in conn.execute(query)]
+    rows = conn.execute(query).all()
+    known = _names(conn, sorted({e for row in rows for e in _ranked(row.profile, 6)}))
+    return [_summary(row, known) | {"sources": _sources(conn, row)} for row in rows]
 
 
 def _independent_sources(conn: Connection, story_id: str) -> int:
@@ -118,38 +128,107 @@ def _independent_sources(conn: Connection, story_id: str) -> int:
     return len(rows)
 
 
-def _members(conn: Connection, story_id: str) -> tuple[list[Member], list[Any]]:
+def _passage_rows(story_id: str) -> Any:
+    """The story's passages with their article's title, url and outlet name."""
     ps, arts, srcs = st.passages, schema.articles, schema.sources
-    rows = conn.execute(
+    return (
         select(ps, arts.c.title, arts.c.url, srcs.c.name.label("source"))
         .select_from(ps.join(arts, arts.c.id == ps.c.article_id).outerjoin(srcs, srcs.c.id == arts.c.source_id))
         .where(ps.c.story_id == story_id)
-        .order_by(ps.c.published, ps.c.article_id, ps.c.start)
-    ).all()
-    articles: dict[str, Article] = {}
-    analyses = {}
+    )
+
+
+def _member_rows(conn: Connection, story_id: str, articles: int) -> list[Any]:
+    """The passages of the story's `articles` most recently published articles, oldest first."""
+    ps = st.passages
+    latest = (
+        select(ps.c.article_id)
+        .where(ps.c.story_id == story_id)
+        .group_by(ps.c.article_id)
+        .order_by(func.max(ps.c.published).desc(), ps.c.article_id.desc())
+        .limit(articles)
+    )
+    return conn.execute(_passage_rows(story_id).where(ps.c.article_id.in_(latest)).order_by(ps.c.published, ps.c.article_id, ps.c.start)).all()
+
+
+def _latest_articles(rows: list[Any], articles: int) -> set[str]:
+    """`_member_rows`'s choice of articles, made over passages already read."""
+    newest: dict[str, str] = {}
+    for passage in rows:
+        newest[passage.article_id] = max(newest.get(passage.article_id, ""), passage.published)
+    return set(sorted(newest, key=lambda a: (newest[a], a), reverse=True)[:articles])
+
+
+def _members(conn: Connection, rows: list[Any]) -> list[Member]:
+    """The passages with their article and facts; claims and numbers are built from these alone."""
+    loaded: dict[str, tuple[Article, Any]] = {}
     members = []
     for row in rows:
-        if row.article_id not in articles:
-            articles[row.article_id] = load_article(conn, row.article_id)
-            analyses[row.article_id] = load_analysis(conn, row.article_id)
-        members.append(Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source))
-    return members, rows
+        if row.article_id not in loaded:
+            loaded[row.article_id] = (load_article(conn, row.article_id), load_analysis(conn, row.article_id))
+        article, analysis = loaded[row.article_id]
+        members.append(Member(article, analysis, row.start, row.end, row.source))
+    return members
 
 
-def story_detail(conn: Connection, story_id: str) -> dict[str, Any] | None:
-    """One story: what it is about, its timeline by happening date, claims, numbers and developments."""
+def _development_sources(conn: Connection, story_id: str, dev_ids: list[str], per_development: int) -> dict[str, list[Any]]:
+    """The first `per_development` passages of each development (a development's count is on its row)."""
+    ps = st.passages
+    rank = func.row_number().over(partition_by=ps.c.development_id, order_by=(ps.c.published, ps.c.article_id, ps.c.start)).label("rank")
+    ranked = select(ps.c.article_id, ps.c.start, rank).where(ps.c.development_id.in_(dev_ids)).subquery()
+    keep = select(ranked.c.article_id, ranked.c.start).where(ranked.c.rank <= per_development)
+    query = _passage_rows(story_id).where(tuple_(ps.c.article_id, ps.c.start).in_(keep)).order_by(ps.c.published, ps.c.article_id, ps.c.start)
+    by_dev: dict[str, list[Any]] = {}
+    for passage in conn.execute(query):
+        by_dev.setdefault(passage.development_id, []).append(passage)
+    return by_dev
+
+
+def story_detail(
+    conn: Connection,
+    story_id: str,
+    *,
+    fact_articles: int = 50,
+    whats_new: int = 100,
+    timeline: int = 200,
+    sources_per_development: int = 25,
+) -> dict[str, Any] | None:
+    """One story: what it is about, its timeline by happening date, claims, numbers and developments.
+
+    Only what the page shows is loaded, so the cost of a page stays bounded however large the story
+    grows: claims and numbers from the `fact_articles` latest articles, the `whats_new` latest
+    passages, the `timeline` latest developments (the story's `developments` and `passages` stay the
+    full counts) and up to `sources_per_development` sources each.
+    """
     row = conn.execute(select(st.stories).where(st.stories.c.id == story_id)).first()
     if row is None:
         return None
-    members, rows = _members(conn, story_id)
+    ps, ds = st.passages, st.developments
+    newest_first = (ps.c.published.desc(), ps.c.article_id.desc(), ps.c.start.desc())
+    recent = conn.execute(_passage_rows(story_id).order_by(*newest_first).limit(whats_new)).all()[::-1]
+    devs = conn.execute(select(ds).where(ds.c.story_id == story_id).order_by(ds.c.date.desc(), ds.c.id.desc()).limit(timeline)).all()[::-1]
+    by_dev: dict[str, list[Any]] = {}
+    if len(recent) < whats_new:
+        # Every passage is already on the page: the rest is taken from it, without reading them again.
+        chosen = _latest_articles(recent, fact_articles)
+        member_rows = [p for p in recent if p.article_id in chosen]
+        shown = {dev.id for dev in devs}
+        for passage in recent:
+            if passage.development_id in shown and len(by_dev.setdefault(passage.development_id, [])) < sources_per_development:
+                by_dev[passage.development_id].append(passage)
+        articles = len({p.article_id for p in recent})
+    else:
+        member_rows = _member_rows(conn, story_id, fact_articles)
+        by_dev = _development_sources(conn, story_id, [dev.id for dev in devs], sources_per_development)
+        articles = conn.execute(select(func.count(func.distinct(ps.c.article_id))).where(ps.c.story_id == story_id)).scalar_one()
+    members = _members(conn, member_rows)
     names = {}
     for member in members:
         names.update({e.id: e.name for e in member.analysis.entities})
-    by_dev: dict[str, list[Any]] = {}
-    for passage in rows:
-        by_dev.setdefault(passage.development_id, []).append(passage)
-    devs = conn.execute(select(st.developments).where(st.developments.c.story_id == story_id).order_by(st.developments.c.date, st.developments.c.id)).all()
+    ranked_by_dev = {dev.id: [e for e, _ in sorted(dev.profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))[:8]] for dev in devs}
+    lead = _ranked(row.profile, 6)
+    known = _names(conn, sorted(set(lead) | ({e for ids in ranked_by_dev.values() for e in ids} - names.keys())))
+    names.update({e: found["name"] for e, found in known.items() if e not in names})
     timeline = []
     for dev in devs:
         sources = [
@@ -169,17 +248,17 @@ def story_detail(conn: Connection, story_id: str) -> dict[str, Any] | None:
                     "event_types": sorted(profile["types"]),
                     "killed": profile["killed"],
                     "injured": profile["injured"],
-                    "entities": [names.get(e, e) for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))[:8]],
+                    "entities": [names.get(e, e) for e in ranked_by_dev[dev.id]],
                 },
             }
         )
-    whats_new = [
+    news = [
         {"article_id": p.article_id, "start": p.start, "end": p.end, "published": p.published, "title": p.title, "new": p.new_facts}
-        for p in rows
+        for p in recent
     ]
-    detail = _summary(conn, row) | {
-        "sources": _independent_sources(conn, story_id),
-        "articles": len({p.article_id for p in rows}),
+    return _summary(row, known) | {
+        "sources": _sources(conn, row),
+        "articles": articles,
         "timeline": timeline,
         "claims": claim_histories(members, names),
         "numbers": number_series(members, names),
@@ -187,9 +266,8 @@ def story_detail(conn: Connection, story_id: str) -> dict[str, Any] | None:
             {"id": d.id, "date": d.date, "label": d.label, "passages": d.passages, "first_published": d.first_published, "last_published": d.last_published}
             for d in devs
         ],
-        "whats_new": whats_new,
+        "whats_new": news,
     }
-    return detail
 
 
 def follow(conn: Connection, since: str | None = None, story_id: str | None = None, limit: int = 100) -> tuple[list[dict[str, Any]], str]:

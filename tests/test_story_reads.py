@@ -1,0 +1,50 @@
+"""The story read path on the bundled examples: the summary fields linking stores agree with a recount
+from the passages, and the caps on a story page keep the latest and the earliest as documented."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, select
+
+from conftest import EXAMPLES
+from storyline.pipeline import IngestOptions, ingest
+from storyline.store import story_tables as st
+from storyline.store.db import open_store
+from storyline.stories.queries import _independent_sources, list_stories, story_detail
+
+
+@pytest.fixture(scope="module")
+def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('story_reads') / 'examples.db'}")
+    ingest(engine, [str(EXAMPLES)], IngestOptions(analyze=True))
+    return engine
+
+
+def test_stored_source_count_matches_a_recount(examples_db: Engine) -> None:
+    with examples_db.connect() as conn:
+        rows = conn.execute(select(st.stories.c.id, st.stories.c.profile)).all()
+        assert rows
+        assert any(row.profile["sources"] > 1 for row in rows)
+        for row in rows:
+            assert row.profile["sources"] == _independent_sources(conn, row.id), row.id
+        listed = {s["id"]: s["sources"] for s in list_stories(conn, limit=500)}
+        assert listed == {row.id: row.profile["sources"] for row in rows}
+
+
+def test_story_page_caps_keep_the_latest_news_and_the_earliest_sources(examples_db: Engine) -> None:
+    with examples_db.connect() as conn:
+        story_id = max(conn.execute(select(st.stories.c.id, st.stories.c.passages)).all(), key=lambda r: r.passages).id
+        full = story_detail(conn, story_id)
+        capped = story_detail(conn, story_id, fact_articles=1, whats_new=2, sources_per_development=1)
+        # With every passage on the page the caps are applied to what was read, not by new queries.
+        few_facts = story_detail(conn, story_id, fact_articles=1)
+    assert full is not None and capped is not None and few_facts is not None
+    assert few_facts["claims"] == capped["claims"] and few_facts["numbers"] == capped["numbers"]
+    assert few_facts["timeline"] == full["timeline"]
+    assert len(full["whats_new"]) > 2
+    assert capped["whats_new"] == full["whats_new"][-2:]
+    for whole, cut in zip(full["timeline"], capped["timeline"], strict=True):
+        assert cut["sources"] == whole["sources"][:1]
+    latest = full["whats_new"][-1]["article_id"]
+    assert {c["article_id"] for claim in capped["claims"] for c in claim.get("history", [])} <= {latest}
+    assert capped["articles"] == full["articles"] > 1
