@@ -46,6 +46,14 @@ def _engine(db: str | None, *, create: bool = False) -> Any:
         raise typer.Exit(1) from exc
 
 
+def _or_exit(found: Any, what: str, ident: str) -> Any:
+    """The looked-up record, or exit 1 with a message saying what was not found."""
+    if found is None:
+        console.print(f"[red]error:[/] no {what} with id {ident!r}")
+        raise typer.Exit(1)
+    return found
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"storyline {__version__}")
@@ -208,11 +216,8 @@ def show(
 
     engine = _engine(db)
     with engine.connect() as conn:
-        article = get_article(conn, article_id, raw=raw)
-        analysis = _analysis(conn, article["id"]) if article and facts else None
-    if article is None:
-        console.print(f"[red]error:[/] no article with id {article_id!r}")
-        raise typer.Exit(1)
+        article = _or_exit(get_article(conn, article_id, raw=raw), "article", article_id)
+        analysis = _analysis(conn, article["id"]) if facts else None
     if raw and not json_out:
         sys.stdout.buffer.write(article["raw"])
         return
@@ -261,10 +266,7 @@ def facts_cmd(
 
     engine = _engine(db)
     with engine.connect() as conn:
-        article = get_article(conn, article_id)
-        if article is None:
-            console.print(f"[red]error:[/] no article with id {article_id!r}")
-            raise typer.Exit(1)
+        article = _or_exit(get_article(conn, article_id), "article", article_id)
         analysis = _analysis(conn, article["id"])
     if json_out:
         _emit_json(asdict(analysis))
@@ -370,10 +372,7 @@ def story(
 
     engine = _engine(db)
     with engine.connect() as conn:
-        detail = story_detail(conn, story_id)
-    if detail is None:
-        console.print(f"[red]error:[/] no story with id {story_id!r}")
-        raise typer.Exit(1)
+        detail = _or_exit(story_detail(conn, story_id), "story", story_id)
     if json_out:
         _emit_json(detail)
         return
