@@ -15,10 +15,11 @@ $(BIN)/storyline: pyproject.toml
 
 install: $(BIN)/storyline
 
-# Ingests the bundled examples into a SQLite file and prints what the database now holds.
+# Ingests the bundled examples into a SQLite file and prints what the database now holds and its stories.
 demo: install
 	$(BIN)/storyline ingest examples --db $(DB)
 	$(BIN)/storyline report --db $(DB)
+	$(BIN)/storyline stories --db $(DB)
 
 # Runs the whole test suite: everything on SQLite (browser tests in Debian's chromium, the PostgreSQL
 # tests on a throwaway cluster), then the store, ingest and crash tests again on PostgreSQL.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from storyline.model import Article, RemovedLine
-from storyline.store import schema
+from storyline.store import schema, story_tables
 
 ARTICLE_FIELDS = ("id", "title", "published", "url", "source", "author", "language", "format", "input_name", "position")
 
@@ -108,6 +108,8 @@ def totals(conn: Connection) -> dict[str, Any]:
         "sources": count(schema.sources),
         "entities": count(schema.entities),
         "facts": count(schema.facts),
+        "developments": count(story_tables.developments),
+        "stories": count(story_tables.stories),
         "first_published": span[0],
         "last_published": span[1],
     }
