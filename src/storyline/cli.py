@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,6 +35,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 def _emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _emit_rows(rows: list[dict[str, Any]], json_out: bool, headers: tuple[str, ...], cells: Callable[[dict[str, Any]], tuple[str, ...]]) -> None:
+    """Every listing command: the rows as JSON for scripts, else a table with one line per row."""
+    if json_out:
+        _emit_json(rows)
+        return
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*cells(row))
+    out.print(table)
 
 
 def _engine(db: str | None, *, create: bool = False) -> Any:
@@ -193,13 +205,7 @@ def articles(
     engine = _engine(db)
     with engine.connect() as conn:
         rows = list_articles(conn, since=since, until=until, source=source, limit=limit, offset=offset)
-    if json_out:
-        _emit_json(rows)
-        return
-    table = Table("id", "published", "source", "title")
-    for row in rows:
-        table.add_row(row["id"], (row["published"] or "")[:10], row["source"] or "", row["title"])
-    out.print(table)
+    _emit_rows(rows, json_out, ("id", "published", "source", "title"), lambda r: (r["id"], (r["published"] or "")[:10], r["source"] or "", r["title"]))
 
 
 @app.command()
@@ -284,13 +290,7 @@ def errors(db: DbOption = None, limit: Annotated[int, typer.Option(min=1)] = 100
     engine = _engine(db)
     with engine.connect() as conn:
         rows = list_errors(conn, limit=limit)
-    if json_out:
-        _emit_json(rows)
-        return
-    table = Table("input", "item", "reason")
-    for row in rows:
-        table.add_row(row["input_name"], str(row["position"]), row["reason"])
-    out.print(table)
+    _emit_rows(rows, json_out, ("input", "item", "reason"), lambda r: (r["input_name"], str(r["position"]), r["reason"]))
 
 
 @app.command()
@@ -301,13 +301,8 @@ def runs(db: DbOption = None, limit: Annotated[int, typer.Option(min=1)] = 20, j
     engine = _engine(db)
     with engine.connect() as conn:
         rows = list_runs(conn, limit=limit)
-    if json_out:
-        _emit_json(rows)
-        return
-    table = Table("run", "started", "status", "inputs", "new", "dups", "near", "same", "errors")
-    for r in rows:
-        table.add_row(*(str(r[k]) for k in ("id", "started_at", "status", "inputs", "new", "duplicates", "near_duplicates", "unchanged", "errors")))
-    out.print(table)
+    keys = ("id", "started_at", "status", "inputs", "new", "duplicates", "near_duplicates", "unchanged", "errors")
+    _emit_rows(rows, json_out, ("run", "started", "status", "inputs", "new", "dups", "near", "same", "errors"), lambda r: tuple(str(r[k]) for k in keys))
 
 
 @app.command()
@@ -352,13 +347,12 @@ def stories(
     engine = _engine(db)
     with engine.connect() as conn:
         rows = list_stories(conn, entity=entity, place=place, since=since, until=until, limit=limit)
-    if json_out:
-        _emit_json(rows)
-        return
-    table = Table("id", "dates", "sources", "title")
-    for row in rows:
-        table.add_row(row["id"], f"{row.get('first_date', '')} → {row.get('last_date', '')}", str(row.get("sources", "")), row["title"])
-    out.print(table)
+    _emit_rows(
+        rows,
+        json_out,
+        ("id", "dates", "sources", "title"),
+        lambda r: (r["id"], f"{r.get('first_date', '')} → {r.get('last_date', '')}", str(r.get("sources", "")), r["title"]),
+    )
 
 
 @app.command()
