@@ -105,3 +105,21 @@ def test_signature_ignores_wording_and_order() -> None:
     assert signature(Event("c", 0, 1, "deploy troops", actors=("kp", "ru"))) == "deploy_troops|actor=kp|to=ru"
     assert signature(Event("d", 0, 1, "deploy troops", actors=("kp",), targets=("ru", "ua"))) == "deploy_troops|actor=kp|to=ru"
     assert signature(Event("e", 0, 1, "attack")) is None
+
+
+def test_confirmation_takes_the_date_it_is_given_elsewhere_in_the_article() -> None:
+    """The lead says a party confirmed; a later paragraph says when. The claim holds as of that day."""
+    body = ("Seoul condemned Pyongyang after North Korea confirmed that it had sent troops to Russia.\n\n"
+            "The North Korean government formally confirmed its involvement on April 28, state media said.")
+    analysis = run(make_article("case", "", body, "2025-04-30"))
+    confirmed = [c for c in analysis.claims if c.status == "confirmed"]
+    assert confirmed and confirmed[0].text == "it had sent troops to Russia"
+    assert confirmed[0].date == "2025-04-28"
+
+
+def test_claim_date_falls_back_to_its_paragraph_then_to_none() -> None:
+    dated = run(make_article("case", "", "The governor visited the damaged building on Monday. "
+                             "He said that Russian forces had struck the city with two missiles.", "2024-11-06"))
+    assert [c.date for c in dated.claims] == ["2024-11-04"]
+    undated = run(make_article("case", "", "The minister said that Russian forces had struck the city with two missiles.", "2024-11-06"))
+    assert [c.date for c in undated.claims] == [None]

@@ -8,12 +8,13 @@ bounds, a report's several counts of one kind added up.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from conftest import SEEDS, need
-from storyline.model import Analysis, Article, Claim, Event, Quantity
-from storyline.stories.evolution import Member, as_of, claim_histories, number_series
+from storyline.model import Analysis, Article, Claim, Event, Mention, Quantity, TimeRef
+from storyline.stories.evolution import Member, as_of, as_of_basis, claim_histories, number_series
 
 SIGNATURE = "deploy_troops|actor=north_korea|to=russia"
 
@@ -97,3 +98,119 @@ def test_troop_numbers_over_time(members: list[Member]) -> None:
 def test_facts_outside_the_passage_are_left_out(members: list[Member]) -> None:
     narrowed = [Member(m.article, m.analysis, 0, 10) for m in members]
     assert claim_histories(narrowed) == [] and number_series(narrowed) == []
+
+
+def _report(key: str, published: str, text: str) -> Article:
+    return Article(
+        id=key, content_hash=key, item_key=key, title="", text=text, published=datetime.fromisoformat(published).replace(tzinfo=UTC),
+        url=None, source=key, author=None, language="en", input_name=key, position=0, format="text", raw=b"",
+    )
+
+
+def _figure(article: Article, phrase: str, counted: str | None, **bounds: float | bool) -> Quantity:
+    start, end = _span(article, phrase)
+    return Quantity(article.id, start, end, phrase, counted=counted, **bounds)  # type: ignore[arg-type]
+
+
+def _event(article: Article, sentence: str, kind: str, actors: tuple[str, ...] = (), **roles: Quantity) -> Event:
+    start, end = _span(article, sentence)
+    return Event(article.id, start, end, kind, actors=actors, **roles)  # type: ignore[arg-type]
+
+
+def _member(article: Article, events: tuple[Event, ...], quantities: tuple[Quantity, ...], **facts: Any) -> Member:
+    held = {(q.start, q.end) for e in events for q in (e.size, e.killed, e.injured) if q is not None}
+    free = tuple(q for q in quantities if (q.start, q.end) not in held)
+    analysis = Analysis(article.id, "t", events=events, quantities=free + tuple(q for q in quantities if (q.start, q.end) in held), **facts)
+    return Member(article, analysis, 0, len(article.document))
+
+
+def test_a_vague_figure_no_event_holds_joins_the_deployment_series_as_a_lower_bound() -> None:
+    early = _report("early", "2024-03-01", "Ruritania sent troops to the border on Monday. Officials said Ruritania could send thousands of soldiers.")
+    thousands = _figure(early, "thousands", "soldiers", min=2000, approximate=True)
+    mention = Mention(early.id, *_span(early, "Ruritania could"), "Ruritania", "ru")
+    first = _member(early, (_event(early, "Ruritania sent troops to the border on Monday.", "deploy troops", ("ru",)),), (thousands,),
+                    mentions=(Mention(early.id, 0, 9, "Ruritania", "ru"), mention))
+    later = _report("later", "2024-05-01", "Ruritania has sent 4,500 troops to the border.")
+    size = _figure(later, "4,500", "troops", value=4500)
+    second = _member(later, (_event(later, later.document, "deploy troops", ("ru",), size=size),), (size,))
+    (series,) = number_series([first, second], {"ru": "Ruritania"})
+    assert (series["quantity"], series["label"], series["of"]) == ("size", "troops sent", "Ruritania")
+    vague, exact = series["points"]
+    assert [(v["min"], v["max"], v["approximate"], v["text"]) for v in vague["values"]] == [(2000, None, True, "thousands")]
+    assert [(v["min"], v["max"]) for v in exact["values"]] == [(4500, 4500)]
+
+
+def test_a_restated_figure_counts_once_and_its_breakdown_is_not_added() -> None:
+    text = "Spain sends 8,000 more soldiers to the flood zone\n\nSpain will send 8,000 more soldiers and police. Of them, 4,000 soldiers arrive first."
+    article = _report("spain", "2024-11-02", text)
+    headline = _figure(article, "8,000", "soldiers", value=8000)
+    body = Quantity(article.id, text.index("8,000", headline.end), text.index("8,000", headline.end) + 5, "8,000", value=8000, counted="soldiers")
+    part = _figure(article, "4,000", "soldiers", value=4000)
+    events = (
+        _event(article, "Spain sends 8,000 more soldiers to the flood zone", "deploy troops", ("es",), size=headline),
+        _event(article, "Spain will send 8,000 more soldiers and police.", "deploy troops", ("es",), size=body),
+        _event(article, "Of them, 4,000 soldiers arrive first.", "deploy troops"),
+    )
+    (series,) = number_series([_member(article, events, (headline, body, part))], {"es": "Spain"})
+    (point,) = series["points"]
+    assert [(v["min"], v["additive"]) for v in point["values"]] == [(8000, True), (4000, False)]
+    assert "total" not in point
+
+
+@pytest.mark.parametrize(
+    ("sentence", "held", "free", "counted"),
+    [
+        ("Ruritania sent between 1,000 and 1,200 troops last year and another 300 in January.", "between 1,000 and 1,200", "300", "january"),
+        ("Ruritania sent 300 more troops, in addition to the 1,000 to 1,200 it deployed last year.", "300", "1,000 to 1,200", None),
+    ],
+)
+def test_figures_on_top_of_another_are_added_up(sentence: str, held: str, free: str, counted: str | None) -> None:
+    """The second figure leaves its noun out; it is the same kind, and "another"/"more" adds it up."""
+    article = _report("r", "2025-03-01", sentence)
+    bounds = {"min": 1000, "max": 1200}
+    first = _figure(article, held, "troops", **(bounds if "," in held and "1,0" in held else {"value": 300}))
+    second = _figure(article, free, counted, **(bounds if "1,0" in free else {"value": 300}))
+    member = _member(article, (_event(article, sentence, "deploy troops", ("ru",), size=first),), (first, second))
+    (series,) = number_series([member], {"ru": "Ruritania"})
+    (point,) = series["points"]
+    assert len(point["values"]) == 2
+    assert point["total"] == {"min": 1300, "max": 1500}
+
+
+def test_casualty_counts_revised_across_reports_form_one_series() -> None:
+    first = _report("k1", "2024-11-04", "A missile strike on the city killed at least three people.")
+    second = _report("k2", "2024-11-05", "The death toll rose to four, the governor said.")
+    third = _report("k3", "2024-11-06", "Five people were killed in the strike, and 20 were injured.")
+    three = _figure(first, "at least three", "people killed", min=3)
+    four = _figure(second, "four", "people killed", value=4)
+    five, twenty = _figure(third, "Five", "people killed", value=5), _figure(third, "20", None, value=20)
+    members = [
+        _member(first, (_event(first, first.document, "attack", ("ru",), killed=three),), (three,)),
+        _member(second, (), (four,)),
+        _member(third, (_event(third, third.document, "attack", killed=five, injured=twenty),), (five, twenty)),
+    ]
+    series = {s["quantity"]: s for s in number_series(members, {"ru": "Russia"})}
+    assert set(series) == {"killed", "injured"}
+    killed = series["killed"]
+    assert killed["label"] == "people killed" and killed["of"] == ""
+    assert [(p["as_of"], p["values"][0]["min"], p["values"][0]["max"]) for p in killed["points"]] == [
+        ("2024-11-04", 3, None), ("2024-11-05", 4, 4), ("2024-11-06", 5, 5),
+    ]
+
+
+def test_as_of_basis_says_where_the_claims_day_comes_from() -> None:
+    text = "North Korea confirmed it sent troops.\n\nIt confirmed its involvement on April 28. Officials said on April 29 that troops fought."
+    article = _report("c", "2025-04-30", text)
+    lead = _span(article, "it sent troops")
+    late = _span(article, "troops fought")
+    timerefs = (TimeRef(article.id, *_span(article, "April 28"), "April 28", "DATE", "2025-04-28"),
+                TimeRef(article.id, *_span(article, "April 29"), "April 29", "DATE", "2025-04-29"))
+    claims = (
+        Claim(article.id, *lead, "it sent troops", "confirmed", "North Korea", "kp", SIGNATURE, "2025-04-28"),
+        Claim(article.id, *late, "troops fought", "claimed", "Officials", None, "attack|x", "2025-04-29"),
+        Claim(article.id, *late, "troops fought", "reported", "Officials", None, "attack|y", None),
+    )
+    member = Member(article, Analysis(article.id, "t", claims=claims, timerefs=timerefs), 0, len(text))
+    assert [as_of_basis(c, member) for c in claims] == ["article", "sentence", "published"]
+    steps = {h["signature"]: h["history"][0] for h in claim_histories([member])}
+    assert steps[SIGNATURE]["as_of"] == "2025-04-28" and steps[SIGNATURE]["as_of_basis"] == "article"

@@ -158,3 +158,31 @@ def test_list_numbering_is_not_a_quantity(model: Language) -> None:
 )
 def test_number_words(text: str, value: float | None) -> None:
     assert numbers.parse(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "value", "counted"),
+    [
+        ("The death toll rose to 217 on Sunday, officials said.", "217", 217, "people killed"),
+        ("The number of people killed in the strike has risen to four, the governor said.", "four", 4, "people killed"),
+        ("Spain sends more soldiers to the flood zone as toll passes 200", "200", 200, "people killed"),
+        ("Initial reports had put the toll at three dead and 12 injured.", "three", 3, "people killed"),
+        ("The regional government said that 207 of the dead were in the Valencia region.", "207", 207, "people killed"),
+        ("The number of troops in the region rose to 3,000 by March.", "3,000", 3000, "troops"),
+    ],
+)
+def test_a_tally_says_what_its_new_level_counts(model: Language, text: str, phrase: str, value: float, counted: str) -> None:
+    """Revised counts are written as a tally reaching a level; the level counts what the tally counts."""
+    found = one(model, text, phrase)
+    assert (found.value, found.counted) == (value, counted)
+
+
+def test_a_level_that_is_no_tally_counts_nothing(model: Language) -> None:
+    assert one(model, "The company's share price rose to 20 on Monday.", "20").counted is None
+
+
+def test_a_headline_run_into_the_body_keeps_its_own_count(model: Language) -> None:
+    """Without a full stop the parser joins the headline to the first sentence; the count is read per line."""
+    text = "Strike death toll rises to four\n\nThe number of people killed in the strike has risen to four, with 16 injured."
+    counts = [(q.value, q.counted) for q in extract(model, text)]
+    assert counts == [(4, "people killed"), (4, "people killed"), (16, "people injured")]

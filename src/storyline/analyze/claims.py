@@ -78,7 +78,7 @@ def extract(
             claimant=claimant,
             claimant_entity_id=claimant_id,
             signature=signature(event),
-            date=_speech_date(sentence, span, act, timerefs, article),
+            date=_claim_date(doc.text, sentence, span, act, claimant_id, events, timerefs, article, lex),
         ))
     return claims
 
@@ -133,23 +133,64 @@ def _claimant_name(entity_id: str | None, index: EntityIndex, act: Token | None,
     return None
 
 
-def _speech_date(
-    sent: Span, proposition: tuple[int, int], act: Token | None, timerefs: Sequence[TimeRef], article: Article
+def _claim_date(
+    text: str,
+    sent: Span,
+    proposition: tuple[int, int],
+    act: Token | None,
+    claimant_id: str | None,
+    events: Sequence[Event],
+    timerefs: Sequence[TimeRef],
+    article: Article,
+    lex: Lexicon,
 ) -> str | None:
-    """When the claim was made: a date in the sentence outside the proposition itself, and not after
-    publication (what someone said cannot postdate the report of it; "as early as this Sunday" is the
-    proposition's time even where the parse hangs it elsewhere)."""
+    """When the claim was made, from the closest evidence: a date in its own sentence; else the date of
+    the same statement told again elsewhere in the article ("confirmed it has been sending troops" in
+    the lead, "only formally confirmed its involvement on April 28" further down); else the date
+    nearest the speech in its paragraph. None leaves the publication day to stand for it."""
     published = article.published.date().isoformat() if article.published else None
+    anchor = act.idx if act is not None else sent.start_char
+    return (
+        _dated(timerefs, sent.start_char, sent.end_char, proposition, anchor, published)
+        or _restated(act, claimant_id, events, published, lex)
+        or _dated(timerefs, *_paragraph(text, sent.start_char, sent.end_char), proposition, anchor, published)
+    )
+
+
+def _dated(
+    timerefs: Sequence[TimeRef], start: int, end: int, proposition: tuple[int, int], anchor: int, published: str | None
+) -> str | None:
+    """The day of the time expression in [start, end) nearest the speech act, outside the proposition
+    itself and not after publication (what someone said cannot postdate the report of it; "as early
+    as this Sunday" is the proposition's time even where the parse hangs it elsewhere)."""
     outside = [
         t for t in timerefs
-        if sent.start_char <= t.start < sent.end_char
+        if start <= t.start < end
         and not (proposition[0] <= t.start < proposition[1])
         and t.type in ("DATE", "TIME") and DATE_VALUE.match(t.value)
         and (published is None or (t.earliest or t.value)[:10] <= published)
     ]
     if not outside:
         return None
-    anchor = act.idx if act is not None else sent.start_char
     best = min(outside, key=lambda t: abs(t.start - anchor))
     match = DATE_VALUE.match(best.value)
     return match.group(0) if match else None
+
+
+def _restated(act: Token | None, claimant_id: str | None, events: Sequence[Event], published: str | None, lex: Lexicon) -> str | None:
+    """The date of a dated confirmation or denial by the same party elsewhere in the article."""
+    lemma = act.lemma_.lower() if act is not None else ""
+    kind = "confirm" if lemma in lex.lists["confirm_verbs"] else "deny" if lemma in lex.lists["deny_verbs"] else None
+    if kind is None or claimant_id is None:
+        return None
+    for event in events:
+        match = DATE_VALUE.match(event.date or "")
+        if event.type == kind and claimant_id in event.actors and match and len(match.group(0)) == 10 and (published is None or match.group(0) <= published):
+            return match.group(0)
+    return None
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    return left, right if right >= 0 else len(text)

@@ -11,6 +11,8 @@ Conventions (the story's number evolution compares these, so they must be stable
 - `counted` is the counted noun ("soldiers", "loans"); for people hurt or moved it adds the verb that
   governs them in the parse: "people killed", "people injured", "residents evacuated" (generic heads
   "others", "persons" become "people"), so casualty counts can be told apart in the same sentence.
+- a figure a tally reaches ("the death toll rose to 217", "the number of people killed has risen to
+  four", "as the toll passes 200") counts what the tally counts; a bare "toll" is the dead.
 - numbers that are not quantities are skipped: dates and times, ordinals, ages ("eight-year-old"),
   numbers inside names ("G7", "Group of Seven"), list numbering.
 """
@@ -162,6 +164,58 @@ def _tally_subject(token: Token) -> Token | None:
     return None
 
 
+_TALLY_PREPS = frozenset({"to", "at", "past", "above", "beyond"})
+
+
+def _tally_reached(token: Token) -> Token | None:
+    """The count a figure is the new level of: "the death toll rose to 217", "the number of people
+    killed has risen to four", "as the toll passes 200", "officials put the toll at three"."""
+    if token.dep_ == "pobj" and token.head.dep_ == "prep" and token.head.lower_ in _TALLY_PREPS:
+        verb = token.head.head
+    elif token.dep_ == "dobj":
+        verb = token.head
+    else:
+        return None
+    if verb.pos_ not in ("VERB", "AUX"):
+        return None
+    return next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj") and c.lemma_.lower() in _TALLIES and c.i != token.i), None)
+
+
+_LEVEL_VERBS = frozenset({"rise", "climb", "reach", "pass", "top", "exceed", "hit", "stand", "increase", "jump", "grow", "surpass"})
+
+
+def _tally_before(token: Token) -> Token | None:
+    """The same, read from the words when the parse is off (a headline run into the body): "<tally>
+    ... <rises|reaches|passes> [to|at|past] <figure>" within one line."""
+    doc = token.doc
+    i = token.i - 1
+    if i >= 0 and doc[i].lower_ in _TALLY_PREPS:
+        i -= 1
+    if i < 0 or doc[i].lemma_.lower() not in _LEVEL_VERBS:
+        return None
+    for j in range(i - 1, -1, -1):
+        if "\n" in doc[j].text_with_ws:
+            return None
+        if doc[j].lemma_.lower() in _TALLIES and doc[j].pos_ == "NOUN":
+            return doc[j]
+    return None
+
+
+def _tally_counted(tally: Token) -> str | None:
+    """What a tally counts: its "death"/"injury" word, the noun of its "of" phrase with the verb over it
+    ("number of people killed"), or the dead for a bare "toll", as news writes the death toll."""
+    words = {c.lemma_.lower() for c in tally.children if c.dep_ in ("compound", "amod")}
+    states = sorted({_VERB_STATES[w] for w in words if w in _VERB_STATES})
+    if states:
+        return f"people {states[0]}"
+    for prep in (c for c in tally.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for noun in (c for c in prep.children if c.dep_ == "pobj" and c.is_alpha):
+            head = "people" if noun.lower_ in _GENERIC_PEOPLE else noun.lower_
+            state = _state_of(noun)
+            return f"{head} {state}" if state else head
+    return "people killed" if tally.lemma_.lower() == "toll" else None
+
+
 def _looks_like_age(span: Span) -> bool:
     """A bare number said of a person is an age: "the victim was 17", "John Smith, 17, was shot"."""
     token = _figure_root(span)
@@ -265,6 +319,8 @@ def _counted(span: Span) -> tuple[str | None, str | None]:
         noun = root if root.i >= span.end else None
     if noun is None and root.dep_ in ("nummod", "quantmod", "amod", "compound") and root.head.pos_ in ("NOUN", "PROPN"):
         noun = root.head
+    if noun is not None and "\n" in span.doc[min(noun.i, root.i):max(noun.i, root.i) + 1].text:
+        noun = None  # a headline without a full stop runs into the body in the parse, not in meaning
     if noun is not None and noun.lower_ in PERCENT_WORDS:
         root, noun = noun, None
     if noun is None:
@@ -276,11 +332,11 @@ def _counted(span: Span) -> tuple[str | None, str | None]:
                     break
     if noun is None and root.head.pos_ in ("NOUN", "PROPN") and root.dep_ in ("pobj",) and root.head.i > span.end:
         noun = root.head
-    tally = _tally_subject(root) if root.dep_ == "attr" and root.head.lemma_ == "be" else None
+    tally = _tally_subject(root) if root.dep_ == "attr" and root.head.lemma_ == "be" else _tally_reached(root) or _tally_before(root)
     if noun is None and tally is not None:
-        compounds = {c.lemma_.lower() for c in tally.children if c.dep_ in ("compound", "amod")}
-        states = {_VERB_STATES[w] for w in compounds if w in _VERB_STATES}
-        return None, f"people {states.pop()}" if states else None
+        return None, _tally_counted(tally)
+    if noun is None and root.dep_ == "nummod" and root.head.pos_ == "ADJ" and root.head.lemma_.lower() in _VERB_STATES:
+        return None, f"people {_VERB_STATES[root.head.lemma_.lower()]}"
     if noun is None:
         state = _state_of(root)
         return None, f"people {state}" if state and root.dep_.startswith("nsubj") else None
@@ -288,6 +344,8 @@ def _counted(span: Span) -> tuple[str | None, str | None]:
         return MEASURES[noun.lower_], None
     if not noun.is_alpha:
         return None, None
+    if noun.pos_ == "ADJ" and noun.lemma_.lower() in _VERB_STATES:
+        return None, f"people {_VERB_STATES[noun.lemma_.lower()]}"
     words = [c.lower_ for c in noun.children if c.dep_ == "compound" and c.i < noun.i] + [noun.lower_]
     head = " ".join(words)
     if noun.lower_ in _GENERIC_PEOPLE:

@@ -171,12 +171,29 @@ CHECKS: dict[str, Callable[[_Article, dict[str, Any]], list[str]]] = {
 }
 
 
+def _point_matches(gold: dict[str, Any], article_id: str, point: dict[str, Any]) -> bool:
+    """A report of the gold figure, as of the gold day. A vague figure ("thousands") must keep its word
+    and be a lower bound without an upper one; numbers must match both bounds, as one stated figure or
+    as the total the report adds up."""
+    if point["article_id"] != article_id or point["as_of"] != gold["as_of"]:
+        return False
+    value = gold["value"]
+    if isinstance(value, str):
+        return any(
+            _fold(value) in _fold(v["text"]) and v["min"] is not None and v["max"] is None for v in point["values"]
+        )
+    wanted = (value["min"], value["max"]) if isinstance(value, dict) else (value, value)
+    stated = [(v["min"], v["max"]) for v in point["values"]] + ([(point["total"]["min"], point["total"]["max"])] if "total" in point else [])
+    return wanted in stated
+
+
 def story_checks(gold: dict[str, Any], folder: Path, articles: list[Article]) -> dict[str, bool]:
     """gold.json's `across_articles`, checked on stories linked in a throwaway store.
 
     The story that holds the round-up's claim must also hold the confirmation article; its claim
-    history must go from claimed (by the gold claimant) to confirmed (by the confirming party); its
-    numbers must have reports from both articles; the round-up must feed other stories too.
+    history must go from claimed (by the gold claimant, as of the gold day) to confirmed (by the
+    confirming party, as of its day); one of its number series must carry each gold report with its
+    day and figure (see `_point_matches`); the round-up must feed other stories too.
     """
     from storyline.pipeline import IngestOptions, ingest
     from storyline.store import story_tables
@@ -202,16 +219,18 @@ def story_checks(gold: dict[str, Any], folder: Path, articles: list[Article]) ->
 
     def claim_evolves(detail: dict[str, Any]) -> bool:
         for claim in detail["claims"]:
-            steps = [(s["status"], _fold(s["by"])) for s in claim["history"]]
-            first = (claimed["status"], _fold(claimed["by"]))
-            last = (confirmed["status"], _fold(confirmed["by"]))
+            steps = [(s["status"], _fold(s["by"]), s["as_of"]) for s in claim["history"]]
+            first = (claimed["status"], _fold(claimed["by"]), claimed["as_of"])
+            last = (confirmed["status"], _fold(confirmed["by"]), confirmed["as_of"])
             if first in steps and last in steps and steps.index(first) < steps.index(last):
                 return True
         return False
 
     def numbers_evolve(detail: dict[str, Any]) -> bool:
-        wanted = {by_name[n["article"]] for n in expected["number_evolution"]}
-        return any({p["article_id"] for p in series["points"]} >= wanted for series in detail["numbers"])
+        return any(
+            all(any(_point_matches(n, by_name[n["article"]], p) for p in series["points"]) for n in expected["number_evolution"])
+            for series in detail["numbers"]
+        )
 
     roundup = by_name[claimed["article"]]
     return {
