@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_story_reads.py STORE [--recent 400] [--largest 5] [--lists 20]
 
 Times `story_detail` on the most recently reported stories and on the stories with the most
-passages (whose cost used to grow with their size), and `list_stories` for a page of 20.
+passages (whose cost used to grow with their size), `list_stories` for a page of 20, one article
+with all its facts (`article_with_facts`), and the version checks the API's read cache makes before
+every cached answer.
 Use a copy of a bench store (bench/bench_api.py builds one under /tmp).
 """
 
@@ -16,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from storyline.api import article_version, article_with_facts, story_version
+from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.store.db import open_store
 from storyline.stories.queries import list_stories, story_detail
@@ -49,6 +53,10 @@ def main() -> None:
         print(f"story_detail, recent stories  {timed([lambda i=i: story_detail(conn, i) for i in recent])}")
         print(f"story_detail, largest stories {timed([lambda i=row.id: story_detail(conn, i) for row in largest])}")
         print(f"list_stories(limit=21)        {timed([lambda: list_stories(conn, limit=21)] * args.lists)}")
+        articles = list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.published.desc()).limit(args.recent)).scalars())
+        print(f"article_with_facts            {timed([lambda i=i: article_with_facts(conn, i) for i in articles])}")
+        print(f"story_version (cache check)   {timed([lambda i=i: story_version(conn, i) for i in recent])}")
+        print(f"article_version (cache check) {timed([lambda i=i: article_version(conn, i) for i in articles])}")
     engine.dispose()
 
 

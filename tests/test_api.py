@@ -3,57 +3,23 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import shutil
-import sqlite3
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from storyline.api import create_app
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
-INPUTS = ["text", "html", "jsonl", "feeds", "web", "broken"]
 TOKEN = "test-write-token-0123456789"
 
 
-def examples_store(cache: pytest.Cache, target: Path) -> Path:
-    """A copy of the examples store, built once per change of the examples or the code that builds it.
-
-    The pipeline (with analysis and linking) runs for real the first time; later test modules, and
-    later runs with nothing changed, copy the cached result instead of parsing everything again.
-    """
-    digest = hashlib.sha256()
-    for path in sorted([*EXAMPLES.rglob("*"), *(REPO / "src" / "storyline").rglob("*.py"), *(REPO / "src" / "storyline" / "data").rglob("*")]):
-        if path.is_file():
-            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
-    folder = cache.mkdir("storyline-examples-store")
-    built = folder / f"{digest.hexdigest()[:20]}.db"
-    if not built.exists():
-        from storyline.pipeline import IngestOptions, ingest
-        from storyline.store.db import open_store
-
-        for old in folder.glob("*.db*"):
-            old.unlink()
-        partial = folder / "building.db"
-        engine = open_store(str(partial))
-        ingest(engine, [str(EXAMPLES / name) for name in INPUTS], IngestOptions())
-        engine.dispose()
-        with sqlite3.connect(partial) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial.rename(built)
-    shutil.copy(built, target)
-    return target
-
-
 @pytest.fixture(scope="module")
-def db(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(examples_store(pytestconfig.cache, tmp_path_factory.mktemp("api") / "examples.db"))  # type: ignore[arg-type]
+def db(examples_store: Callable[[str], str]) -> str:
+    return examples_store("api")
 
 
 @pytest.fixture(scope="module")
@@ -214,13 +180,12 @@ def test_errors_are_json_with_the_right_status(client: TestClient) -> None:
     _error(client.get("/api/v1/export/articles.csv"), 404)
 
 
-def test_internal_errors_do_not_leak(db: str, tmp_path: Path) -> None:
-    broken = tmp_path / "broken.db"
-    shutil.copy(db, broken)
-    app = create_app(str(broken))
+def test_internal_errors_do_not_leak(examples_store: Callable[[str], str]) -> None:
+    broken = examples_store("broken")
+    app = create_app(broken)
     article_id = TestClient(app).get("/api/v1/articles").json()["items"][0]["id"]
-    with sqlite3.connect(broken) as conn:
-        conn.execute("DROP TABLE facts")
+    with create_engine(broken).begin() as conn:
+        conn.execute(text("DROP TABLE facts"))
     response = TestClient(app, raise_server_exceptions=False).get(f"/api/v1/articles/{article_id}")
     error = _error(response, 500)
     assert error["code"] == "internal_error"
@@ -241,10 +206,8 @@ def test_writes_need_the_right_token(client: TestClient) -> None:
     _error(client.post("/api/v1/articles", json=body, headers={"Authorization": f"Bearer {TOKEN}x"}), 401)
 
 
-def test_ingest_json_then_read_and_search_it(db: str, tmp_path: Path) -> None:
-    copy = tmp_path / "write.db"
-    shutil.copy(db, copy)
-    client = TestClient(create_app(str(copy), token=TOKEN))
+def test_ingest_json_then_read_and_search_it(examples_store: Callable[[str], str]) -> None:
+    client = TestClient(create_app(examples_store("write"), token=TOKEN))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     article = {
         "title": "Ferry strike closes Odesa harbour",
@@ -265,10 +228,8 @@ def test_ingest_json_then_read_and_search_it(db: str, tmp_path: Path) -> None:
     _error(client.post("/api/v1/articles", json={"articles": []}, headers=auth), 422)
 
 
-def test_ingest_upload(db: str, tmp_path: Path) -> None:
-    copy = tmp_path / "upload.db"
-    shutil.copy(db, copy)
-    client = TestClient(create_app(str(copy), token=TOKEN, analyze=False))
+def test_ingest_upload(examples_store: Callable[[str], str]) -> None:
+    client = TestClient(create_app(examples_store("upload"), token=TOKEN, analyze=False))
     auth = {"Authorization": f"Bearer {TOKEN}"}
     lines = [
         json.dumps({"title": "Glacier retreat measured", "text": "Scientists measured a glacier retreat of forty metres.", "published": "2025-05-07"}),
@@ -345,16 +306,111 @@ def test_pages_render(client: TestClient) -> None:
     assert "text/html" in client.get("/stories/snothere", headers=html).headers["content-type"]
 
 
-def test_story_cache_follows_story_changes(db: str, tmp_path: Path) -> None:
-    copy = tmp_path / "cache.db"
-    shutil.copy(db, copy)
-    client = TestClient(create_app(str(copy), story_cache=8))
+def test_story_cache_follows_story_changes(examples_store: Callable[[str], str]) -> None:
+    copy = examples_store("cache")
+    client = TestClient(create_app(copy, cache_size=8))
     story_id = _nk_story(client)["id"]
     before = client.get(f"/api/v1/stories/{story_id}").json()
     assert client.get(f"/api/v1/stories/{story_id}").json() == before
-    with sqlite3.connect(copy) as conn:
-        conn.execute("UPDATE stories SET title = 'Retitled by a relink', updated_seq = updated_seq + 1000 WHERE id = ?", (story_id,))
+    with create_engine(copy).begin() as conn:
+        conn.execute(text("UPDATE stories SET title = 'Retitled by a relink', updated_seq = updated_seq + 1000 WHERE id = :id"), {"id": story_id})
     after = client.get(f"/api/v1/stories/{story_id}").json()
     assert after["title"] == "Retitled by a relink" and before["title"] != after["title"]
     page = client.get(f"/stories/{story_id}", headers={"accept": "text/html"}).text
     assert "Retitled by a relink" in page
+
+
+def _member_with_claims(client: TestClient) -> tuple[str, str]:
+    """The NK story and one of its articles whose claims the story's claim history shows."""
+    story = client.get(f"/api/v1/stories/{_nk_story(client)['id']}").json()
+    sources = [step["article_id"] for claim in story["claims"] for step in claim["history"]]
+    assert sources, "the NK story shows no claims"
+    return story["id"], sources[-1]
+
+
+def test_article_and_story_views_follow_reanalysis(examples_store: Callable[[str], str]) -> None:
+    """Re-analysing an article (same extractor version) replaces its facts through `save_analysis`:
+    cached article JSON, article page, story JSON and story page all show the new facts at once."""
+    from dataclasses import replace
+
+    from storyline.store.db import open_store
+    from storyline.store.facts import load_analysis, save_analysis
+    from storyline.store.writes import mark_analyzed
+
+    url = examples_store("reanalysis")
+    client = TestClient(create_app(url))
+    story_id, article_id = _member_with_claims(client)
+    html = {"accept": "text/html"}
+    before = client.get(f"/api/v1/articles/{article_id}")
+    assert before.json()["facts"]["claims"] and before.json()["facts"]["quotes"]
+    assert client.get(f"/api/v1/articles/{article_id}").content == before.content
+    assert 'class="quote-text"' in client.get(f"/articles/{article_id}", headers=html).text
+    page_before = client.get(f"/stories/{story_id}", headers=html).text
+    version = before.json()["analysis_version"]
+
+    engine = open_store(url)
+    with engine.begin() as conn:
+        analysis = load_analysis(conn, article_id)
+        save_analysis(conn, replace(analysis, claims=(), quotes=()))
+        mark_analyzed(conn, article_id, version)
+    engine.dispose()
+
+    after = client.get(f"/api/v1/articles/{article_id}").json()
+    assert after["analysis_version"] == version
+    assert after["facts"]["claims"] == [] and after["facts"]["quotes"] == []
+    assert 'class="quote-text"' not in client.get(f"/articles/{article_id}", headers=html).text
+    story = client.get(f"/api/v1/stories/{story_id}").json()
+    assert article_id not in {step["article_id"] for claim in story["claims"] for step in claim["history"]}
+    assert client.get(f"/stories/{story_id}", headers=html).text != page_before
+
+
+def test_article_view_follows_entity_and_story_changes(examples_store: Callable[[str], str]) -> None:
+    from dataclasses import replace
+
+    from storyline.store.db import open_store
+    from storyline.store.facts import load_analysis, upsert_entity
+
+    url = examples_store("entity-change")
+    client = TestClient(create_app(url))
+    story_id, article_id = _member_with_claims(client)
+    before = client.get(f"/api/v1/articles/{article_id}").json()
+    engine = open_store(url)
+    with engine.begin() as conn:
+        entity = load_analysis(conn, article_id).entities[0]
+        upsert_entity(conn, replace(entity, aliases=(*entity.aliases, "A Newly Learned Alias")))
+    entities = {e["id"]: e for e in client.get(f"/api/v1/articles/{article_id}").json()["facts"]["entities"]}
+    assert "A Newly Learned Alias" in entities[entity.id]["aliases"]
+    assert story_id in {s["story_id"] for s in before["stories"]}
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE stories SET title = 'Retitled story', updated_seq = updated_seq + 1000 WHERE id = :id"), {"id": story_id})
+    engine.dispose()
+    titles = {s["story_id"]: s["title"] for s in client.get(f"/api/v1/articles/{article_id}").json()["stories"]}
+    assert titles[story_id] == "Retitled story"
+    assert "Retitled story" in client.get(f"/articles/{article_id}", headers={"accept": "text/html"}).text
+
+
+def test_views_carry_etags_and_answer_304(client: TestClient) -> None:
+    story_id = _nk_story(client)["id"]
+    article_id = client.get("/api/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
+    for path in [f"/api/v1/stories/{story_id}", f"/stories/{story_id}", f"/api/v1/articles/{article_id}", f"/articles/{article_id}"]:
+        first = client.get(path)
+        etag = first.headers["etag"]
+        again = client.get(path)  # a cache hit, answered before routing
+        assert again.status_code == 200 and again.headers["etag"] == etag and again.content == first.content, path
+        assert again.headers["content-type"] == first.headers["content-type"], path
+        assert "content-security-policy" in again.headers, path
+        unchanged = client.get(path, headers={"If-None-Match": etag})
+        assert unchanged.status_code == 304 and unchanged.content == b"", path
+        assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200, path
+
+
+def test_cached_views_still_need_the_read_token(db: str) -> None:
+    guarded = TestClient(create_app(db, read_token="reader-token"))
+    reader = {"Authorization": "Bearer reader-token"}
+    story_id = _nk_story(TestClient(create_app(db)))["id"]
+    article_id = TestClient(create_app(db)).get("/api/v1/articles", params={"limit": 1}).json()["items"][0]["id"]
+    for path in [f"/api/v1/stories/{story_id}", f"/stories/{story_id}", f"/api/v1/articles/{article_id}", f"/articles/{article_id}"]:
+        assert guarded.get(path, headers=reader).status_code == 200, path
+        assert guarded.get(path, headers=reader).status_code == 200, path
+        assert guarded.get(path).status_code == 401, path
+        assert guarded.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 401, path

@@ -3,6 +3,8 @@ from the passages, and the caps on a story page keep the latest and the earliest
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -14,8 +16,8 @@ from storyline.stories.queries import _independent_sources, list_stories, story_
 
 
 @pytest.fixture(scope="module")
-def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('story_reads') / 'examples.db'}")
+def examples_db(lasting_db_url: Callable[[str], str]) -> Engine:
+    engine = open_store(lasting_db_url("story_reads"))
     ingest(engine, [str(EXAMPLES)], IngestOptions(analyze=True))
     return engine
 
@@ -48,3 +50,21 @@ def test_story_page_caps_keep_the_latest_news_and_the_earliest_sources(examples_
     latest = full["whats_new"][-1]["article_id"]
     assert {c["article_id"] for claim in capped["claims"] for c in claim.get("history", [])} <= {latest}
     assert capped["articles"] == full["articles"] > 1
+
+
+def test_batch_loaded_facts_are_each_articles_own(examples_db: Engine) -> None:
+    """A story page loads its members' facts in one batch: each article must get exactly its own."""
+    from storyline.store import schema
+    from storyline.store.facts import load_analyses
+
+    with examples_db.connect() as conn:
+        ids = list(conn.execute(select(schema.articles.c.id)).scalars())
+        together = load_analyses(conn, ids)
+        assert set(together) == set(ids)
+        assert sum(len(a.mentions) + len(a.quotes) + len(a.claims) for a in together.values()) > 0
+        for article_id in ids:
+            alone = load_analyses(conn, [article_id])[article_id]
+            assert together[article_id] == alone, article_id
+            records = [*alone.mentions, *alone.quotes, *alone.quantities, *alone.timerefs, *alone.places, *alone.events, *alone.claims]
+            assert all(getattr(r, "article_id", article_id) == article_id for r in records), article_id
+            assert {e.id for e in alone.entities} == {m.entity_id for m in alone.mentions}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ import pytest
 import uvicorn
 
 from storyline.api import create_app
-from test_api import examples_store
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -45,12 +44,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(examples_store: Callable[[str], str]) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.fail("browser tests need /usr/bin/chromium: run `sudo scripts/ensure_chromium.sh` (make test does)")
-    db = examples_store(pytestconfig.cache, tmp_path_factory.mktemp("web") / "examples.db")  # type: ignore[arg-type]
+    db = examples_store("web")
     port = _free_port()
-    app = create_app(str(db), token=TOKEN)
+    app = create_app(db, token=TOKEN)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)

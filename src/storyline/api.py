@@ -9,9 +9,11 @@ so a server started without one is read-only by construction.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -19,7 +21,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,15 +30,16 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import __version__
-from storyline.store import search
+from storyline.model import Analysis
+from storyline.store import schema, search
 from storyline.store import story_tables as st
-from storyline.store.facts import load_analysis
+from storyline.store.facts import load_analysis, read_generation
 from storyline.store.queries import get_article, list_errors, totals
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,7 @@ READ_TOKEN_ENV = "STORYLINE_READ_TOKEN"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_PAGE = 200
 MAX_ARTICLES_PER_POST = 500
+DEFAULT_WRITE_RATE = "60/minute"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$"
 ID_PATTERN = r"^[A-Za-z0-9_:.-]{1,64}$"
 
@@ -161,56 +166,244 @@ class Admission:
         async with self.gate:
             await self.app(scope, receive, send)
 
-class StoryCache:
-    """Story pages built recently, reused while the story has not changed.
+_RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 
-    Building a story reads every member article's facts, so it is by far the costliest read. Entries
-    are keyed by story and variant (the JSON, each page order) and valid while the story's
-    `updated_seq` — bumped by every passage linked to it — is the same, for at most `ttl` seconds
-    (re-analysing facts without relinking does not bump it). `size=0` turns caching off.
+
+@dataclass(frozen=True)
+class Rate:
+    """`requests` per `seconds`, with bursts up to `requests`: a token bucket of that size refilled
+    evenly over `seconds`."""
+
+    requests: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, spec: str) -> Rate | None:
+        """`"60/minute"`, `"20/s"`, `"1000/hour"`; `"off"` (or "none", "0") is no limit."""
+        if spec.strip().lower() in ("off", "none", "0", ""):
+            return None
+        count, _, unit = spec.strip().partition("/")
+        if not count.strip().isdigit() or int(count) < 1 or unit.strip().lower() not in _RATE_UNITS:
+            raise ValueError(f"a rate is COUNT/UNIT with a unit of {', '.join(sorted(set(_RATE_UNITS)))} (e.g. 60/minute) or off, not {spec!r}")
+        return cls(int(count), _RATE_UNITS[unit.strip().lower()])
+
+
+class RateLimit:
+    """Per client address, separate token buckets for reads (GET, HEAD) and writes (everything else).
+
+    A request finding its bucket empty gets 429 with `Retry-After` (whole seconds until a token is
+    back) and the usual JSON error body, before any work is done for it. The address is the
+    connection's peer: behind a reverse proxy every client shares the proxy's, so limit there instead.
+    Buckets live in this process; with `--workers N` a client may reach up to N times the rate. At most
+    `max_clients` addresses are tracked; the least recently seen is forgotten first (its bucket
+    starts full again).
     """
 
-    def __init__(self, size: int, ttl: float = 300.0) -> None:
+    def __init__(self, app: ASGIApp, reads: Rate | None, writes: Rate | None, max_clients: int = 65_536) -> None:
+        self.app = app
+        self.rates = {"read": reads, "write": writes}
+        self.max_clients = max_clients
+        self.buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        kind = "read" if scope["method"] in ("GET", "HEAD", "OPTIONS") else "write"
+        rate = self.rates[kind]
+        wait = 0.0 if rate is None else self.take((scope.get("client") or ("unknown", 0))[0], kind, rate, time.monotonic())
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        retry = max(1, math.ceil(wait))
+        message = f"too many {kind}s from this address: at most {rate.requests} per {rate.seconds:g} s; retry in {retry} s"  # type: ignore[union-attr]
+        response = JSONResponse(error_body("too_many_requests", message), status_code=429, headers={"Retry-After": str(retry)})
+        await response(scope, receive, send)
+
+    def take(self, client: str, kind: str, rate: Rate, now: float) -> float:
+        """Spend one token; 0 when there was one, else the seconds until there will be."""
+        per_second = rate.requests / rate.seconds
+        key = (client, kind)
+        tokens, then = self.buckets.pop(key, (float(rate.requests), now))
+        tokens = min(float(rate.requests), tokens + (now - then) * per_second)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / per_second
+        self.buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
+        while len(self.buckets) > self.max_clients:
+            self.buckets.popitem(last=False)
+        return wait
+
+
+class ReadCache:
+    """Built answers of the costliest reads, reused while what they show has not changed.
+
+    A story page reads every member article's facts and an article page all of its own; both are
+    kept here as the bytes sent (and the story detail they are built from), keyed by what was read
+    and valid while the entry's version — read from the store before building — is still the store's
+    current one (`story_version`, `article_version`). Each server process has its own cache; the
+    version check makes them agree. `size=0` turns caching off.
+    """
+
+    def __init__(self, size: int) -> None:
         self.size = size
-        self.ttl = ttl
-        self.entries: OrderedDict[tuple[str, str], tuple[int, float, Any]] = OrderedDict()
-        self.building: dict[tuple[str, str], threading.Lock] = {}
+        self.entries: OrderedDict[tuple[str, ...], tuple[tuple[Any, ...], Any, str]] = OrderedDict()
+        self.building: dict[tuple[str, ...], threading.Lock] = {}
         self.lock = threading.Lock()
 
-    def get(self, conn: Connection, story_id: str, variant: str, build: Callable[[], Any]) -> Any:
-        """The cached value, or `build()` when missing or stale; None when there is no such story."""
-        seq = conn.execute(select(st.stories.c.updated_seq).where(st.stories.c.id == story_id)).scalar()
-        if seq is None:
-            return None
+    def peek(self, key: tuple[str, ...], version: tuple[Any, ...]) -> tuple[Any, str] | None:
+        """The value and its ETag when cached at this version."""
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is None or hit[0] != version:
+                return None
+            self.entries.move_to_end(key)
+            return hit[1], hit[2]
+
+    def get(self, key: tuple[str, ...], version: tuple[Any, ...], build: Callable[[], Any]) -> tuple[Any, str]:
+        """The cached value and ETag, or `build()`'s when missing or stale (one build per key at a time)."""
         if self.size <= 0:
-            return build()
-        key = (story_id, variant)
+            value = build()
+            return value, _etag(value)
         with self.lock:
             building = self.building.setdefault(key, threading.Lock())
-        # One build per key at a time: concurrent readers of a story being built wait for it.
         with building:
-            now = time.monotonic()
-            with self.lock:
-                hit = self.entries.get(key)
-                if hit is not None and hit[0] == seq and now - hit[1] < self.ttl:
-                    self.entries.move_to_end(key)
-                    return hit[2]
+            hit = self.peek(key, version)
+            if hit is not None:
+                return hit
             value = build()
+            etag = _etag(value)
             with self.lock:
-                self.entries[key] = (seq, now, value)
+                self.entries[key] = (version, value, etag)
                 self.entries.move_to_end(key)
                 while len(self.entries) > self.size:
                     evicted, _ = self.entries.popitem(last=False)
                     self.building.pop(evicted, None)
-        return value
+        return value, etag
+
+
+def _etag(value: Any) -> str:
+    return f'"{hashlib.blake2b(value, digest_size=12).hexdigest()}"' if isinstance(value, bytes) else ""
+
+
+_STORY_VERSION = select(st.stories.c.updated_seq, read_generation()).where(st.stories.c.id == bindparam("id"))
+_ARTICLE_VERSION = select(
+    schema.articles.c.analysis_version,
+    select(func.count()).where(schema.duplicates.c.article_id == schema.articles.c.id).scalar_subquery(),
+    read_generation(),
+).where(schema.articles.c.id == bindparam("id"))
+_ARTICLE_STORIES = (
+    select(st.passages.c.story_id, st.passages.c.development_id, st.passages.c.start, st.passages.c.end, st.stories.c.updated_seq)
+    .join(st.stories, st.stories.c.id == st.passages.c.story_id)
+    .where(st.passages.c.article_id == bindparam("id"))
+    .order_by(st.passages.c.start)
+)
+"""Built once: these run before every cached answer, and building a statement costs more than running it."""
+
+
+def story_version(conn: Connection, story_id: str) -> tuple[Any, ...] | None:
+    """What a cached story view depends on: the story's `updated_seq` (bumped by every passage linked
+    to it) and the store's read generation (facts replaced, entities changed); None: no such story."""
+    row = conn.execute(_STORY_VERSION, {"id": story_id}).first()
+    return None if row is None else tuple(row)
+
+
+def article_version(conn: Connection, article_id: str) -> tuple[Any, ...] | None:
+    """What a cached article view depends on: its analysis version, its duplicates, the stories it
+    is linked into and the read generation; None when `article_id` is not an exact id."""
+    row = conn.execute(_ARTICLE_VERSION, {"id": article_id}).first()
+    if row is None:
+        return None
+    return (*row, tuple(tuple(r) for r in conn.execute(_ARTICLE_STORIES, {"id": article_id})))
+
+
+VERSIONS: dict[str, Callable[[Connection, str], tuple[Any, ...] | None]] = {"stories": story_version, "articles": article_version}
+
+
+def cached(request: Request, conn: Connection, kind: str, ident: str, variant: str, build: Callable[[], Any]) -> tuple[Any, str] | None:
+    """A view of one story or article through the app's read cache; None when there is no such one."""
+    version = VERSIONS[kind](conn, ident)
+    if version is None:
+        return None
+    cache: ReadCache = request.app.state.read_cache
+    return cache.get((kind, ident, variant), version, build)
 
 
 def cached_story(request: Request, conn: Connection, story_id: str) -> dict[str, Any] | None:
-    """`story_detail` through the app's story cache."""
+    """`story_detail` through the app's read cache."""
     from storyline.stories.queries import story_detail
 
-    cache: StoryCache = request.app.state.story_cache
-    return cache.get(conn, story_id, "detail", lambda: story_detail(conn, story_id))  # type: ignore[no-any-return]
+    found = cached(request, conn, "stories", story_id, "detail", lambda: story_detail(conn, story_id))
+    return None if found is None else found[0]  # type: ignore[no-any-return]
+
+
+def encoded_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:
+    """The bytes with their ETag, or 304 when the client already has them."""
+    headers = {"etag": etag, "cache-control": "no-cache"} if etag else {}
+    if etag and etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+class HotReads:
+    """Cache hits of the story and article views answered before routing.
+
+    The views are the costliest reads and, once built, the most repeated; checking that a cached one
+    is current takes one or two indexed queries, cheaper than the thread hop and the routing around
+    them. They run on the event loop over a connection of this process's own. Anything else — a miss,
+    an unknown or abbreviated id, other query parameters, a read token given as a cookie — goes on
+    to the routes, which build, cache and answer it.
+    """
+
+    PATH = re.compile(r"^/(api/v1/)?(stories|articles)/([A-Za-z0-9_:.-]{1,64})$")
+    PAGE_QUERIES = {("stories", b""): "page:oldest", ("stories", b"order=oldest"): "page:oldest",
+                    ("stories", b"order=newest"): "page:newest", ("articles", b""): "page:"}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.conn: Connection | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and (match := self.PATH.match(scope["path"])):
+            api, kind, ident = match.groups()
+            variant = "json" if api and not scope["query_string"] else None if api else self.PAGE_QUERIES.get((kind, scope["query_string"]))
+            if variant is not None and await self._answer(scope, send, kind, ident, variant, "application/json" if api else "text/html; charset=utf-8"):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: Scope, send: Send, kind: str, ident: str, variant: str, media_type: str) -> bool:
+        state = scope["app"].state
+        headers = dict(scope["headers"])
+        if state.read_token is not None:
+            given = headers.get(b"authorization", b"").decode("latin-1")
+            token = given[7:].strip() if given[:7].lower() == "bearer " else headers.get(b"x-api-token", b"").decode("latin-1")
+            if not (_matches(token, state.read_token) or _matches(token, state.write_token)):
+                return False
+        version = self._version(state.engine, kind, ident)
+        hit = None if version is None else state.read_cache.peek((kind, ident, variant), version)
+        if hit is None:
+            return False
+        body, etag = hit
+        fresh = etag.encode() in headers.get(b"if-none-match", b"")
+        response_headers = [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
+        if not fresh:
+            response_headers += [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 304 if fresh else 200, "headers": response_headers})
+        await send({"type": "http.response.body", "body": b"" if fresh else body})
+        return True
+
+    def _version(self, engine: Engine, kind: str, ident: str) -> tuple[Any, ...] | None:
+        try:
+            if self.conn is None:
+                self.conn = engine.connect()
+            try:
+                return VERSIONS[kind](self.conn, ident)
+            finally:
+                self.conn.rollback()
+        except Exception:  # noqa: BLE001 - the routes answer instead, and report what is wrong
+            log.warning("hot read check failed; serving through the routes", exc_info=True)
+            if self.conn is not None:
+                self.conn.invalidate()
+                self.conn = None
+            return None
 
 
 def _bearer(request: Request) -> str | None:
@@ -221,7 +414,10 @@ def _bearer(request: Request) -> str | None:
 
 
 def _matches(given: str | None, expected: str | None) -> bool:
-    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())  # type: ignore[union-attr]
+    """Constant time in the tokens' contents and lengths: equal-size digests are what is compared."""
+    if not (given and expected):
+        return False
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
 def connection(request: Request) -> Iterator[Connection]:
@@ -233,7 +429,7 @@ def connection(request: Request) -> Iterator[Connection]:
 Conn = Annotated[Connection, Depends(connection)]
 
 
-def can_read(request: Request) -> None:
+async def can_read(request: Request) -> None:
     """Reads are open unless a read token is configured; the write token reads too."""
     state = request.app.state
     if state.read_token is None:
@@ -243,7 +439,7 @@ def can_read(request: Request) -> None:
         raise ApiError(401, "unauthorized", "this server needs a read token (Authorization: Bearer TOKEN)", {"WWW-Authenticate": "Bearer"})
 
 
-def can_write(request: Request) -> None:
+async def can_write(request: Request) -> None:
     state = request.app.state
     if state.write_token is None:
         raise ApiError(403, "writes_disabled", f"writes are disabled on this server: start it with an API token (${TOKEN_ENV}) to enable them")
@@ -278,17 +474,23 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     cors_origins: tuple[str, ...] = (),
     analyze: bool = True,
-    story_cache: int = 512,
+    cache_size: int = 2048,
     max_concurrency: int = 12,
+    read_rate: Rate | str | None = None,
+    write_rate: Rate | str | None = DEFAULT_WRITE_RATE,
 ) -> FastAPI:
     """The API and the reader over the store at `db` (a URL or a SQLite path, as for the CLI).
 
     `token` (else $STORYLINE_API_TOKEN) enables the write endpoints; `read_token` (else
     $STORYLINE_READ_TOKEN) makes reads need it too (the write token also reads). CORS stays off unless
     origins are given. `analyze=False` makes API ingests store articles without extracting facts;
-    `story_cache` is how many built story views to keep (0: none); `max_concurrency` caps requests
-    served at once (keep it below the store's connection pool size).
+    `cache_size` is how many built story and article views to keep (0: none); `max_concurrency` caps
+    requests served at once (keep it below the store's connection pool size). `read_rate` and
+    `write_rate` limit each client address (a `Rate` or its text, e.g. "60/minute"; None: no limit):
+    writes are limited by default, reads are not.
     """
+    reads = Rate.parse(read_rate) if isinstance(read_rate, str) else read_rate
+    writes = Rate.parse(write_rate) if isinstance(write_rate, str) else write_rate
     from storyline.store.db import open_store
     from storyline.web import pages
 
@@ -311,7 +513,7 @@ def create_app(
     app.state.engine = engine
     app.state.write_token = write_secret
     app.state.read_token = read_secret
-    app.state.story_cache = StoryCache(story_cache)
+    app.state.read_cache = ReadCache(cache_size)
 
     _install_errors(app)
     app.include_router(_read_routes(), prefix=API, dependencies=[Depends(can_read)])
@@ -320,12 +522,26 @@ def create_app(
     app.mount("/static", pages.static_files(), name="static")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(Admission, limit=max_concurrency)
+    if cache_size > 0:
+        app.add_middleware(HotReads)
+    if reads is not None or writes is not None:
+        app.add_middleware(RateLimit, reads=reads, writes=writes)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(SecurityHeaders)
     return app
+
+
+SERVE_ENV = "STORYLINE_SERVE_OPTIONS"
+
+
+def app_from_env() -> FastAPI:
+    """`create_app` with the keyword arguments in $STORYLINE_SERVE_OPTIONS (JSON): how each worker
+    process of `storyline serve --workers N` builds its own app (uvicorn imports it by name)."""
+    options = json.loads(os.environ.get(SERVE_ENV) or "{}")
+    return create_app(options.pop("db", None), **options)
 
 
 def _wants_html(request: Request) -> bool:
@@ -374,20 +590,26 @@ def article_with_facts(conn: Connection, article_id: str) -> dict[str, Any] | No
     Spans index into `document` (title, blank line, text), which is returned as well so a client can
     slice it directly.
     """
+    found = article_and_analysis(conn, article_id)
+    return None if found is None else found[0]
+
+
+def article_and_analysis(conn: Connection, article_id: str) -> tuple[dict[str, Any], Analysis] | None:
+    """`article_with_facts` and the analysis it was made from (the article page marks the text with it)."""
     article = get_article(conn, article_id)
     if article is None:
         return None
     analysis = load_analysis(conn, article["id"])
     article["document"] = f"{article['title']}\n\n{article['text']}" if article["title"] else article["text"]
     article["facts"] = {
-        "entities": [asdict(e) for e in analysis.entities],
-        "mentions": [asdict(m) for m in analysis.mentions],
-        "quotes": [asdict(q) for q in analysis.quotes],
-        "quantities": [asdict(q) for q in analysis.quantities],
-        "dates": [asdict(t) for t in analysis.timerefs],
-        "places": [asdict(p) for p in analysis.places],
-        "events": [asdict(e) for e in analysis.events],
-        "claims": [asdict(c) for c in analysis.claims],
+        "entities": plain(analysis.entities),
+        "mentions": plain(analysis.mentions),
+        "quotes": plain(analysis.quotes),
+        "quantities": plain(analysis.quantities),
+        "dates": plain(analysis.timerefs),
+        "places": plain(analysis.places),
+        "events": plain(analysis.events),
+        "claims": plain(analysis.claims),
     }
     ps, stories = st.passages, st.stories
     article["stories"] = [
@@ -399,7 +621,30 @@ def article_with_facts(conn: Connection, article_id: str) -> dict[str, Any] | No
             .order_by(ps.c.start)
         )
     ]
-    return article
+    return article, analysis
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(value: Any) -> Any:
+    """Fact records as JSON-ready values, like `dataclasses.asdict` without its deep copies (which
+    took a third of an article's build); sequences become lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def encode(value: Any) -> bytes:
+    """JSON as sent: the facts are plain values, and FastAPI's generic encoder walking every fact
+    took as long as reading them from the store."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
 def story_page(conn: Connection, *, entity: str | None, place: str | None, since: str | None, until: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -437,13 +682,21 @@ def _read_routes() -> APIRouter:
         return {"items": page.items, "next_cursor": page.next_cursor}
 
     @router.get("/articles/{article_id}", summary="One article with its text and all its facts", tags=["articles"])
-    def article(conn: Conn, article_id: Id) -> Response:
-        found = article_with_facts(conn, article_id)
+    def article(request: Request, conn: Conn, article_id: Id) -> Response:
+        def build() -> bytes:
+            article = article_with_facts(conn, article_id)
+            if article is None:
+                raise ApiError(404, "not_found", f"no article with id {article_id!r}")
+            return encode(article)
+
+        found = cached(request, conn, "articles", article_id, "json", build)
         if found is None:
-            raise ApiError(404, "not_found", f"no article with id {article_id!r}")
-        # Encoded directly: the facts are plain JSON values, and FastAPI's generic encoder walking
-        # every fact took as long as reading them from the store.
-        return Response(json.dumps(found, ensure_ascii=False, default=str).encode(), media_type="application/json")
+            # Not an exact id: perhaps an unambiguous prefix, answered without the cache.
+            article = article_with_facts(conn, article_id)
+            if article is None:
+                raise ApiError(404, "not_found", f"no article with id {article_id!r}")
+            return Response(encode(article), media_type="application/json")
+        return encoded_response(request, *found, "application/json")
 
     @router.get("/stories", summary="Stories, most recently reported first", tags=["stories"])
     def stories(
@@ -459,14 +712,16 @@ def _read_routes() -> APIRouter:
 
     @router.get("/stories/{story_id}", summary="One story: timeline, claims, numbers, entities, places", tags=["stories"])
     def story(request: Request, conn: Conn, story_id: Id) -> Response:
-        def encoded() -> bytes:
+        def build() -> bytes:
             detail = cached_story(request, conn, story_id)
-            return json.dumps(detail, ensure_ascii=False, default=str).encode()
+            if detail is None:
+                raise ApiError(404, "not_found", f"no story with id {story_id!r}")
+            return encode(detail)
 
-        body = request.app.state.story_cache.get(conn, story_id, "json", encoded)
-        if body is None:
+        found = cached(request, conn, "stories", story_id, "json", build)
+        if found is None:
             raise ApiError(404, "not_found", f"no story with id {story_id!r}")
-        return Response(body, media_type="application/json")
+        return encoded_response(request, *found, "application/json")
 
     @router.get("/stories/{story_id}/changes", summary="What changed in one story since a cursor", tags=["changes"])
     def story_changes(

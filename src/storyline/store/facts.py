@@ -1,11 +1,22 @@
-"""Persisting an Analysis and reading it back, so linking and the UI never need to re-parse."""
+"""Persisting an Analysis and reading it back, so linking and the UI never need to re-parse.
+
+Readers may keep built views of articles and stories (the API's read cache). A view of one article
+is keyed by that article's `analysis_version` and a story's by its `updated_seq`; what changes a
+view without touching those — facts replaced for an article analysed before, or an entity learning a
+new alias or role — replaces the store's read generation (`read_generation`), which every cached
+view is also keyed by, in the same transaction as the change.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, fields
+from functools import cache
 from typing import Any
+from uuid import uuid4
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, ScalarSelect, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storyline.model import Analysis, Claim, Entity, Event, Mention, Place, Quantity, Quote, TimeRef
 from storyline.store import schema
@@ -20,11 +31,36 @@ FACT_KINDS: dict[str, type] = {
 }
 _ANALYSIS_FIELD = {"quote": "quotes", "quantity": "quantities", "timeref": "timerefs", "place": "places", "event": "events", "claim": "claims"}
 _EVENT_QUANTITIES = ("killed", "injured", "missing", "evacuated", "size")
+READ_GENERATION = "read_generation"
+"""The `meta` key whose value changes whenever stored facts change under an existing view."""
+
+
+def read_generation() -> ScalarSelect[Any]:
+    """The current read generation as a subquery, so a reader fetches it with its own version row."""
+    return select(schema.meta.c.value).where(schema.meta.c.key == READ_GENERATION).scalar_subquery()
+
+
+def bump_read_generation(conn: Connection) -> None:
+    """A fresh random value, not a counter: two writers can never leave the value a reader saw."""
+    table = schema.meta
+    value = uuid4().hex
+    if conn.execute(update(table).where(table.c.key == READ_GENERATION).values(value=value)).rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(table).values(key=READ_GENERATION, value=value))
+    except IntegrityError:
+        conn.execute(update(table).where(table.c.key == READ_GENERATION).values(value=value))
+
+
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
 
 
 def _record(cls: type, data: dict[str, Any]) -> Any:
     """Rebuild a record from its stored dict, tolerating fields added or dropped since it was written."""
-    names = {f.name for f in fields(cls)}
+    names = _field_names(cls)
     values = {k: v for k, v in data.items() if k in names}
     if cls is Event:
         for name in _EVENT_QUANTITIES:
@@ -50,16 +86,26 @@ def upsert_entity(conn: Connection, entity: Entity) -> None:
         changes["role"] = entity.role
     if changes:
         conn.execute(update(table).where(table.c.id == entity.id).values(**changes))
+        bump_read_generation(conn)
 
 
-def delete_analysis(conn: Connection, article_id: str) -> None:
-    conn.execute(delete(schema.mentions).where(schema.mentions.c.article_id == article_id))
-    conn.execute(delete(schema.facts).where(schema.facts.c.article_id == article_id))
+def delete_analysis(conn: Connection, article_id: str) -> int:
+    """Remove the article's facts; how many rows went."""
+    removed = conn.execute(delete(schema.mentions).where(schema.mentions.c.article_id == article_id)).rowcount
+    return int(removed + conn.execute(delete(schema.facts).where(schema.facts.c.article_id == article_id)).rowcount)
 
 
 def save_analysis(conn: Connection, analysis: Analysis) -> None:
-    """Replace the article's stored facts with this analysis."""
-    delete_analysis(conn, analysis.article_id)
+    """Replace the article's stored facts with this analysis.
+
+    A first analysis changes the article's `analysis_version` (the caller marks it), which is what
+    cached views of it are keyed by; replacing facts of an article analysed before may keep that
+    version, so it changes the read generation instead.
+    """
+    arts = schema.articles
+    analysed_before = conn.execute(select(arts.c.analysis_version).where(arts.c.id == analysis.article_id)).scalar() is not None
+    if delete_analysis(conn, analysis.article_id) or analysed_before:
+        bump_read_generation(conn)
     for entity in analysis.entities:
         upsert_entity(conn, entity)
     mention_rows = {(m.start, m.end, m.entity_id): asdict(m) for m in analysis.mentions}
@@ -75,26 +121,45 @@ def save_analysis(conn: Connection, analysis: Analysis) -> None:
 
 
 def load_analysis(conn: Connection, article_id: str, version: str = "") -> Analysis:
-    mentions = [
-        _record(Mention, dict(row._mapping))
-        for row in conn.execute(select(schema.mentions).where(schema.mentions.c.article_id == article_id).order_by(schema.mentions.c.start))
-    ]
-    entity_ids = sorted({m.entity_id for m in mentions})
-    entities = []
-    if entity_ids:
-        for row in conn.execute(select(schema.entities).where(schema.entities.c.id.in_(entity_ids)).order_by(schema.entities.c.id)):
+    return load_analyses(conn, [article_id], version)[article_id]
+
+
+def load_analyses(conn: Connection, article_ids: Iterable[str], version: str = "") -> dict[str, Analysis]:
+    """The analyses of many articles in three queries whatever their number (a story page reads up
+    to fifty); an article without facts gets an empty analysis."""
+    ids = sorted(set(article_ids))
+    mentions: dict[str, list[Mention]] = {i: [] for i in ids}
+    grouped: dict[str, dict[str, list[Any]]] = {i: {attr: [] for attr in _ANALYSIS_FIELD.values()} for i in ids}
+    entity_ids: set[str] = set()
+    ms, table = schema.mentions, schema.facts
+    for chunk in _chunks(ids):
+        for row in conn.execute(select(ms).where(ms.c.article_id.in_(chunk)).order_by(ms.c.article_id, ms.c.start)):
+            mention = _record(Mention, dict(row._mapping))
+            mentions[mention.article_id].append(mention)
+            entity_ids.add(mention.entity_id)
+        query = select(table.c.article_id, table.c.kind, table.c.data).where(table.c.article_id.in_(chunk))
+        for row in conn.execute(query.order_by(table.c.article_id, table.c.kind, table.c.seq)):
+            if row.kind in FACT_KINDS:
+                grouped[row.article_id][_ANALYSIS_FIELD[row.kind]].append(_record(FACT_KINDS[row.kind], row.data))
+    entities: dict[str, Entity] = {}
+    for chunk in _chunks(sorted(entity_ids)):
+        for row in conn.execute(select(schema.entities).where(schema.entities.c.id.in_(chunk))):
             values = dict(row._mapping)
             values["aliases"] = tuple(values["aliases"] or ())
-            entities.append(Entity(**values))
-    grouped: dict[str, list[Any]] = {attr: [] for attr in _ANALYSIS_FIELD.values()}
-    table = schema.facts
-    for row in conn.execute(select(table.c.kind, table.c.data).where(table.c.article_id == article_id).order_by(table.c.kind, table.c.seq)):
-        if row.kind in FACT_KINDS:
-            grouped[_ANALYSIS_FIELD[row.kind]].append(_record(FACT_KINDS[row.kind], row.data))
-    return Analysis(
-        article_id=article_id,
-        version=version,
-        entities=tuple(entities),
-        mentions=tuple(mentions),
-        **{attr: tuple(items) for attr, items in grouped.items()},
-    )
+            entities[row.id] = Entity(**values)
+    return {
+        i: Analysis(
+            article_id=i,
+            version=version,
+            entities=tuple(entities[e] for e in sorted({m.entity_id for m in mentions[i]}) if e in entities),
+            mentions=tuple(mentions[i]),
+            **{attr: tuple(items) for attr, items in grouped[i].items()},
+        )
+        for i in ids
+    }
+
+
+def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
+    """Bounded IN lists: SQLite caps bound parameters per statement."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -1,7 +1,7 @@
 """The read side of stories: the story list, one story in full, and the follow feed.
 
 Everything returns plain dicts, ready for the CLI, the HTTP API, the web reader and exports. Facts are
-read back from the store (`load_analysis`), so every claim and number comes with its article and
+read back from the store (`load_analyses`), so every claim and number comes with its article and
 sentence.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, String, and_, cast, func, or_, select, tuple_
 from storyline.model import Article
 from storyline.store import schema
 from storyline.store import story_tables as st
-from storyline.store.facts import load_analysis
+from storyline.store.facts import load_analyses
 from storyline.store.queries import load_article
 from storyline.stories.evolution import Member, claim_histories, number_series
 
@@ -161,13 +161,13 @@ def _latest_articles(rows: list[Any], articles: int) -> set[str]:
 
 def _members(conn: Connection, rows: list[Any]) -> list[Member]:
     """The passages with their article and facts; claims and numbers are built from these alone."""
-    loaded: dict[str, tuple[Article, Any]] = {}
+    analyses = load_analyses(conn, {row.article_id for row in rows})
+    articles: dict[str, Article] = {}
     members = []
     for row in rows:
-        if row.article_id not in loaded:
-            loaded[row.article_id] = (load_article(conn, row.article_id), load_analysis(conn, row.article_id))
-        article, analysis = loaded[row.article_id]
-        members.append(Member(article, analysis, row.start, row.end, row.source))
+        if row.article_id not in articles:
+            articles[row.article_id] = load_article(conn, row.article_id)
+        members.append(Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source))
     return members
 
 

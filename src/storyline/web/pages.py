@@ -20,9 +20,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
 from storyline import __version__
-from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_with_facts, cached_story, story_page
+from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_and_analysis, cached, cached_story, encoded_response, story_page
 from storyline.store import search
-from storyline.store.facts import load_analysis
 from storyline.web import highlight, svg
 
 TEMPLATES = Environment(
@@ -31,6 +30,7 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+HTML = "text/html; charset=utf-8"
 STATUS_CLASS = {"claimed": "claimed", "reported": "reported", "confirmed": "confirmed", "denied": "denied", "retracted": "denied"}
 
 
@@ -167,14 +167,16 @@ def router() -> APIRouter:
         story_id: str,
         order: Annotated[str, Query(pattern=r"^(newest|oldest)$")] = "oldest",
     ) -> Response:
-        def page() -> str:
+        def page() -> bytes:
             detail = cached_story(request, conn, story_id)
-            return _story_html(conn, detail, order) if detail else ""
+            if detail is None:
+                raise ApiError(404, "not_found", "there is no such story")
+            return _story_html(conn, detail, order).encode()
 
-        html = request.app.state.story_cache.get(conn, story_id, f"page:{order}", page) if len(story_id) <= 64 else None
-        if not html:
+        found = cached(request, conn, "stories", story_id, f"page:{order}", page) if len(story_id) <= 64 else None
+        if found is None:
             raise ApiError(404, "not_found", "there is no such story")
-        return HTMLResponse(html)
+        return encoded_response(request, *found, HTML)
 
     @pages.get("/articles/{article_id}")
     def article(
@@ -183,14 +185,21 @@ def router() -> APIRouter:
         article_id: str,
         mark: Annotated[str | None, Query(pattern=r"^\d{1,9}-\d{1,9}$")] = None,
     ) -> Response:
-        found = article_with_facts(conn, article_id) if len(article_id) <= 64 else None
-        if found is None:
+        def page() -> bytes:
+            found = article_and_analysis(conn, article_id)
+            if found is None:
+                raise ApiError(404, "not_found", "there is no such article")
+            article, analysis = found
+            target = tuple(int(n) for n in mark.split("-")) if mark else None
+            marked = highlight.render_article(article, analysis, target=target)  # type: ignore[arg-type]
+            names = {e["id"]: e["name"] for e in article["facts"]["entities"]}
+            return TEMPLATES.get_template("article.html").render(request=request, article=article, marked=marked, names=names, facts=article["facts"]).encode()
+
+        if len(article_id) > 64:
             raise ApiError(404, "not_found", "there is no such article")
-        analysis = load_analysis(conn, found["id"])
-        target = tuple(int(n) for n in mark.split("-")) if mark else None
-        marked = highlight.render_article(found, analysis, target=target)  # type: ignore[arg-type]
-        names = {e["id"]: e["name"] for e in found["facts"]["entities"]}
-        return render(request, "article.html", article=found, marked=marked, names=names, facts=found["facts"])
+        found = cached(request, conn, "articles", article_id, f"page:{mark or ''}", page)
+        # Not an exact id (perhaps an unambiguous prefix): built without the cache.
+        return encoded_response(request, *(found or (page(), "")), HTML)
 
     @pages.get("/entities")
     def entities(

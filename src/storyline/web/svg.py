@@ -136,13 +136,19 @@ def number_chart(series: dict[str, Any], *, width: int = 640, height: int = 240)
 
 
 @lru_cache(maxsize=1)
-def _world() -> list[tuple[str, tuple[float, float, float, float], list[list[float]]]]:
+def _world() -> list[tuple[str, tuple[float, float, float, float], str]]:
+    """Each country's name, bounding box and outline as SVG path data in degrees (x = lon, y = lat),
+    written once per process: a map only scales and moves them (`world_map`'s transform)."""
     data = json.loads(files("storyline.web").joinpath("static/world.json").read_text(encoding="utf-8"))
     countries = []
     for country in data["countries"]:
         xs = [c for ring in country["rings"] for c in ring[0::2]]
         ys = [c for ring in country["rings"] for c in ring[1::2]]
-        countries.append((country["name"], (min(xs), min(ys), max(xs), max(ys)), country["rings"]))
+        outline = "".join(
+            "M" + "L".join(f"{ring[i]:g},{ring[i + 1]:g}" for i in range(0, len(ring), 2)) + "Z" for ring in country["rings"]
+        )
+        path = f'<path d="{outline}"><title>{escape(country["name"])}</title></path>'
+        countries.append((country["name"], (min(xs), min(ys), max(xs), max(ys)), path))
     return countries
 
 
@@ -173,15 +179,10 @@ def world_map(places: Sequence[dict[str, Any]], *, width: int = 640, height: int
         return (lon - lon0) / lon_span * width, (lat1 - lat) / lat_span * height
 
     view = (lon0, lat1 - lat_span, lon0 + lon_span, lat1)
-    paths = []
-    for name, (x0, y0, x1, y1), rings in _world():
-        if x1 < view[0] or x0 > view[2] or y1 < view[1] or y0 > view[3]:
-            continue
-        d = []
-        for ring in rings:
-            points = [project(ring[i], ring[i + 1]) for i in range(0, len(ring), 2)]
-            d.append("M" + "L".join(f"{px:.1f},{py:.1f}" for px, py in points) + "Z")
-        paths.append(f'<path d="{"".join(d)}"><title>{escape(name)}</title></path>')
+    paths = [path for _, (x0, y0, x1, y1), path in _world() if not (x1 < view[0] or x0 > view[2] or y1 < view[1] or y0 > view[3])]
+    # `project` as an SVG transform of the outlines in degrees (their stroke is kept unscaled in CSS).
+    scale_x, scale_y = width / lon_span, height / lat_span
+    transform = f"matrix({scale_x:.6g} 0 0 {-scale_y:.6g} {-lon0 * scale_x:.6g} {lat1 * scale_y:.6g})"
     peak = max(int(p.get("count", 1)) for p in located)
     markers, labels = [], []
     taken: list[tuple[float, float, float, float]] = []
@@ -202,6 +203,6 @@ def world_map(places: Sequence[dict[str, Any]], *, width: int = 640, height: int
             labels.append(f'<text class="label" x="{lx:.1f}" y="{py + 4:.1f}" text-anchor="{anchor}">{escape(place["name"])}</text>')
     return Markup(
         f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-label="map of the places in this story">'
-        f'<rect class="sea" width="{width}" height="{height}"/><g class="land">{"".join(paths)}</g>'
+        f'<rect class="sea" width="{width}" height="{height}"/><g class="land" transform="{transform}">{"".join(paths)}</g>'
         f'{"".join(markers)}{"".join(labels)}</svg>'
     )
