@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DB     ?= examples.db
 
-.PHONY: install demo test clean
+.PHONY: install demo test fuzz fuzz-short clean
 
 # Installs the package with its pinned dependencies (spaCy model included) into a local venv.
 $(BIN)/storyline: pyproject.toml
@@ -28,6 +28,15 @@ test: install
 	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest
 	STORYLINE_TEST_BACKEND=postgres $(BIN)/python -m pytest tests/test_store.py tests/test_ingest.py tests/test_crash.py
+
+# Fuzzes every parser with atheris; findings are saved in artifacts/fuzz/crashes/.
+FUZZ_SECONDS ?= 600
+fuzz: install
+	$(BIN)/python bench/fuzz.py all --seconds $(FUZZ_SECONDS) --jobs 2
+
+# The short fuzz run that `make test` ends with.
+fuzz-short: install
+	$(BIN)/python bench/fuzz.py all --seconds 3 --jobs 2
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm .pytest_cache build src/*.egg-info

@@ -35,6 +35,10 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, explain=False)
 _MAYBE_BROKEN = re.compile(
     r"[\xc2-\xf4\u0420\u0421\u201a\u0393][^\x00-\x7f]|[\x80-\x9f&\x1b\ufb00-\ufb4f\uff00-\uffef]"
 )
+# Rounds of repair before the text is taken as it is; real mojibake settles in two.
+_REPAIR_ROUNDS = 4
+# Rounds of cutting furniture, headings and datelines; each round after the first finds little.
+_CUT_ROUNDS = 4
 # Lexicon patterns only ever see lines up to this length: a longer line is a paragraph, not furniture.
 _MAX_BOILERPLATE_LINE = 250
 # A stray heading is short; a paragraph is not.
@@ -57,6 +61,7 @@ _WHITESPACE = re.compile("[\t\x0b\x0c\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]"
 _INVISIBLE = re.compile("[\xad\u180e\u200b\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
 _SPACES = re.compile(r" {2,}")
 _NON_WORD = re.compile(r"[\W_]+")
 _QUOTE_MARK = re.compile(r'[“”"]')
@@ -159,12 +164,21 @@ def _decode(raw: bytes) -> str:
 
 
 def _normalise(text: str) -> list[str]:
-    """Repair and normalise text, returning its lines stripped, with blank lines as ''."""
+    """Repair and normalise text, returning its lines stripped, with blank lines as ''.
+
+    Repair runs again while it still changes something (a few rounds at most): one ftfy pass can
+    leave mojibake that the next pass fixes, and deleting a control character can join two halves
+    of a mojibake pair; stopping at a fixed point keeps cleaning idempotent.
+    """
     text = _LONE_SURROGATE.sub("\ufffd", text)
-    if _MAYBE_BROKEN.search(text):
-        text = ftfy.fix_text(text, _FTFY_CONFIG)
-    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", _WHITESPACE.sub(" ", text)))
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    for _ in range(_REPAIR_ROUNDS):
+        before = text
+        if _MAYBE_BROKEN.search(text):
+            text = ftfy.fix_text(text, _FTFY_CONFIG)
+        text = unicodedata.normalize("NFC", _INVISIBLE.sub("", _WHITESPACE.sub(" ", text)))
+        text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        if text == before:
+            break
     return [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
 
 
@@ -392,10 +406,14 @@ def _split_title(item: RawItem, lines: list[str]) -> tuple[str, list[str]]:
     Furniture before that line (a dateline, a byline, a share button) stays in the body lines so the
     body's cleaning records it like any other. A first line that cannot be a headline (a long
     paragraph, a finished sentence) stays in the body and the title is empty: many scraped texts
-    start straight with the story, and a lone paragraph must not vanish into the title.
+    start straight with the story, and a lone paragraph must not vanish into the title. A given title
+    that normalises to nothing (only invisible or control characters) counts as no title.
     """
-    if item.title is not None and item.title.strip():
-        return " ".join(line for line in _normalise(item.title) if line), lines
+    if item.title is not None:
+        # Lines are joined before repair, not after, so the joint cannot form new mojibake ("Â" + " ").
+        given = " ".join(line for line in _normalise(_LINE_BREAK.sub(" ", item.title)) if line)
+        if given:
+            return given, lines
     lexicon = _lexicon()
     for index, line in enumerate(lines):
         if (
@@ -427,7 +445,10 @@ def _parse_published(value: str, language: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59-14:00, which is in the year 10000 in UTC
+        return None
 
 
 def _dateparser_parse(text: str, language: str | None) -> datetime | None:
@@ -451,18 +472,28 @@ def _dateparser_parse(text: str, language: str | None) -> datetime | None:
         return None
 
 
-def clean(item: RawItem) -> Article:
-    """Clean one item; raises CleanError when nothing of an article remains."""
+def clean(item: RawItem, max_chars: int | None = None) -> Article:
+    """Clean one item; raises CleanError when nothing of an article remains or, with `max_chars`, when
+    the clean title and body together are longer than that (too long to analyze)."""
     text = item.text if item.text is not None else _decode(item.raw)
     title, body_lines = _split_title(item, _normalise(text))
     meta: dict[str, object] = dict(item.meta)
     state = _Cleaning(title, _paragraphs(body_lines), [], meta, item.author)
-    state.drop_furniture()
-    state.drop_stray_headings()
-    state.drop_dateline()
+    # Each cut can expose another (a dateline cut leaves a paragraph that is a stray heading), so the
+    # rules run again until they cut nothing: cleaning clean text then changes nothing.
+    for _ in range(_CUT_ROUNDS):
+        before = len(state.paragraphs), len(state.removed)
+        state.drop_furniture()
+        state.drop_stray_headings()
+        state.drop_dateline()
+        if (len(state.paragraphs), len(state.removed)) == before:
+            break
     body = "\n\n".join(state.paragraphs)
     if not body:
         raise CleanError(f"no article text after cleaning ({len(state.removed)} boilerplate lines removed)")
+    length = len(title) + 2 + len(body) if title else len(body)
+    if max_chars is not None and length > max_chars:
+        raise CleanError(f"article is {length:,} characters long, over the {max_chars:,} limit (--max-chars)")
     published = _parse_published(item.published, item.language) if item.published is not None else None
     if item.published is not None and published is None:
         meta["published_raw"] = item.published

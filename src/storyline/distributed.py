@@ -94,7 +94,7 @@ def read_shard(shard: str, options: IngestOptions) -> list[Cleaned | ItemError]:
             results.append(entry)
             continue
         try:
-            results.append(prepare(entry, options.dedup))
+            results.append(prepare(entry, options.dedup, options.limits))
         except Exception as exc:  # noqa: BLE001 - one bad item never fails its whole shard
             results.append(ItemError(entry.input_name, entry.position, f"internal error while cleaning this item: {type(exc).__name__}: {exc}"))
     return results

@@ -49,6 +49,10 @@ Analyzer = Callable[[Iterable[list[Article]]], Iterator[Analyzed]]
 LINK_LOCK = 0x5354_4C4B
 """PostgreSQL advisory lock key held by the one process linking a store ("STLK")."""
 STORE_ATTEMPTS = 3
+DEFAULT_LIMITS = Limits()
+ANALYSIS_MAX_CHARS = 1_000_000
+"""Documents longer than this are never parsed, whatever `--max-chars` let in: spaCy refuses them
+(its `max_length`) and would need several GB to try; such an article is marked failed."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,11 @@ class Cleaned:
     reason: str = ""
 
 
-def prepare(item: RawItem, config: DedupConfig) -> Cleaned:
-    """The store-independent part of pass one: cleaning and the MinHash signature."""
+def prepare(item: RawItem, config: DedupConfig, limits: Limits = DEFAULT_LIMITS) -> Cleaned:
+    """The store-independent part of pass one: cleaning (within `limits.max_chars`) and the MinHash signature."""
     key = item_key(item)
     try:
-        article = clean(item)
+        article = clean(item, limits.max_chars)
     except CleanError as exc:
         return Cleaned(item.input_name, item.position, key, reason=str(exc))
     sig = signature(article.text, config)
@@ -141,13 +145,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _store_item(engine: Engine, item: RawItem, run_id: int, config: DedupConfig) -> tuple[Outcome, str]:
+def _store_item(engine: Engine, item: RawItem, run_id: int, config: DedupConfig,
+                limits: Limits = DEFAULT_LIMITS) -> tuple[Outcome, str]:
     """Decide what one item is and commit that decision; returns the outcome and a reason or id."""
     key = item_key(item)
     with engine.connect() as conn:
         if writes.item_known(conn, key):
             return "unchanged", key
-    return store_cleaned(engine, prepare(item, config), run_id, config)
+    return store_cleaned(engine, prepare(item, config, limits), run_id, config)
 
 
 def store_cleaned(engine: Engine, cleaned: Cleaned, run_id: int, config: DedupConfig) -> tuple[Outcome, str]:
@@ -278,7 +283,7 @@ def _ingest(
                     if isinstance(entry, Cleaned):
                         outcome, note = store_cleaned(engine, entry, run_id, options.dedup)
                     else:
-                        outcome, note = _store_item(engine, entry, run_id, options.dedup)
+                        outcome, note = _store_item(engine, entry, run_id, options.dedup, options.limits)
                 except Exception as exc:  # noqa: BLE001 - one bad item never stops the batch
                     log.exception("item %s:%s failed", entry.input_name, entry.position)
                     reason = f"internal error while storing this item: {type(exc).__name__}: {exc}"
@@ -393,6 +398,12 @@ def _analyze_batch(batch: list[Article]) -> Analyzed:
     """Analyze a batch in one `nlp.pipe`; if the batch fails, retry one by one to isolate the bad article."""
     from storyline.analyze import analyze_articles
 
+    if any(len(article.document) > ANALYSIS_MAX_CHARS for article in batch):
+        too_long = {article.id for article in batch if len(article.document) > ANALYSIS_MAX_CHARS}
+        log.warning("not analyzing %d article(s) over %d characters: %s", len(too_long), ANALYSIS_MAX_CHARS,
+                    ", ".join(sorted(too_long)))
+        fitting = iter(_analyze_batch([article for article in batch if article.id not in too_long]))
+        return [(article, None) if article.id in too_long else next(fitting) for article in batch]
     try:
         return list(analyze_articles(batch))
     except Exception:  # noqa: BLE001

@@ -162,10 +162,11 @@ def _nearest_year(anchor: date, m: int, d: int, direction: int) -> int:
     if not candidates:
         return anchor.year
     slack = timedelta(days=30)
+    # At the edges of the calendar (year 1, year 9999) no candidate may lie on the tense's side.
     if direction < 0:
-        return max(c for c in candidates if c <= anchor + slack).year
+        return max((c for c in candidates if c <= anchor + slack), default=candidates[0]).year
     if direction > 0:
-        return min(c for c in candidates if c >= anchor - slack).year
+        return min((c for c in candidates if c >= anchor - slack), default=candidates[-1]).year
     target = anchor - timedelta(days=60)
     return min(candidates, key=lambda c: abs((c - target).days)).year
 
@@ -269,7 +270,12 @@ def normalise(text: str, anchor: date | None, direction: int = 0) -> Resolved | 
             return _narrow(inner, mod_match.group(1))
     for rule in (_refs, _sets, _absolute, _time_of_day, _relative_day, _weekday_rule, _ago, _durations,
                  _relative_unit, _month_rule, _year_rule, _season_rule, _holiday):
-        res = rule(t, anchor, direction)
+        try:
+            res = rule(t, anchor, direction)
+        except (OverflowError, ValueError):
+            # How `datetime` refuses a date outside years 1 to 9999 ("next Friday" published on
+            # 9999-12-31, "in 99999 years"): such an expression has no calendar value to give.
+            return None
         if res is not None:
             return res
     return _fallback(t)

@@ -13,7 +13,16 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from storyline.model import ItemError, RawItem
 from storyline.sources.feed import read_feed
-from storyline.sources.files import Opened, open_path, open_stream, read_capped, sidecar_path, stream_error, walk
+from storyline.sources.files import (
+    STREAM_ERRORS,
+    Opened,
+    open_path,
+    open_stream,
+    read_capped,
+    sidecar_path,
+    stream_error,
+    walk,
+)
 from storyline.sources.html import read_html
 from storyline.sources.jsonl import read_jsonl
 from storyline.sources.limits import Limits, human_size
@@ -99,14 +108,14 @@ def _read_opened(opened: Opened, format: str | None, given: Given, limits: Limit
         yield ItemError(name, 0, f"binary file (looks like {binary}), not an article")
         return
     if fmt == "jsonl":
-        yield from read_jsonl(name, opened.content(), limits, given)
+        yield from read_jsonl(name, opened.content(limits.max_bytes, limits.max_expansion), limits, given)
         return
     if opened.size is not None and not opened.gzipped and opened.size > limits.max_bytes:
         yield _too_big(name, opened.size, limits)
         return
     try:
         data = read_capped(opened.content(), limits.max_bytes)
-    except (OSError, EOFError, ValueError) as exc:
+    except STREAM_ERRORS as exc:
         yield ItemError(name, 0, stream_error(exc), str(exc))
         return
     if len(data) > limits.max_bytes:
@@ -114,9 +123,9 @@ def _read_opened(opened: Opened, format: str | None, given: Given, limits: Limit
     elif not data:
         yield ItemError(name, 0, "file is empty")
     elif fmt == "feed":
-        yield from read_feed(name, data, given)
+        yield from read_feed(name, data, given, limits.parse_timeout)
     else:
-        item = read_html(name, 0, data) if fmt == "html" else read_text(name, data)
+        item = read_html(name, 0, data, timeout=limits.parse_timeout) if fmt == "html" else read_text(name, data)
         yield given.override(item) if isinstance(item, RawItem) else item
 
 

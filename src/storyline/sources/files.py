@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from storyline.sources.limits import human_size
 from storyline.sources.sniff import GZIP_MAGIC, HEAD_SIZE, gunzip_head
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -45,6 +46,70 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+class Counting:
+    """A read-only view of a stream that counts the bytes read through it (the compressed side of gzip)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(size)
+        self.count += len(data)
+        return data
+
+
+class ExpansionError(ValueError):
+    """Compressed input that expands far beyond its size: a decompression bomb, or data no reader needs."""
+
+
+@dataclass
+class Expansion:
+    """Decompressed bytes spent against compressed bytes read, so a small file cannot inflate to gigabytes.
+
+    Nothing is refused below `max_bytes`, the size one item may have anyway; past it the output may be
+    at most `ratio` times the compressed bytes read so far.
+    """
+
+    compressed: Counting
+    max_bytes: int
+    ratio: int
+    expanded: int = 0
+
+    def spend(self, size: int) -> None:
+        """Count `size` more decompressed bytes; raises ExpansionError once over the allowance."""
+        self.expanded += size
+        if self.expanded > self.max_bytes and self.expanded > self.ratio * max(self.compressed.count, 1):
+            raise ExpansionError(
+                f"compressed input expands to over {self.ratio} times its size "
+                f"({human_size(self.compressed.count)} to more than {human_size(self.expanded)}; a decompression "
+                "bomb?) (--max-expansion)")
+
+
+class _Inflating:
+    """gzip content read through an `Expansion` allowance."""
+
+    def __init__(self, stored: BinaryIO, max_bytes: int, ratio: int) -> None:
+        compressed = Counting(stored)
+        self._gzip = gzip.GzipFile(fileobj=cast(BinaryIO, compressed), mode="rb")
+        self._expansion = Expansion(compressed, max_bytes, ratio)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._gzip.read(size)
+        self._expansion.spend(len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._gzip.readline(size)
+        self._expansion.spend(len(data))
+        return data
+
+
 @dataclass
 class Opened:
     """An input ready to read: its stored bytes as a stream, plus a decompressed head to sniff."""
@@ -55,9 +120,17 @@ class Opened:
     gzipped: bool
     size: int | None
 
-    def content(self) -> BinaryIO:
-        """The decompressed bytes; gzip errors surface while reading, where they can become ItemErrors."""
-        return cast(BinaryIO, gzip.GzipFile(fileobj=self.stored, mode="rb")) if self.gzipped else self.stored
+    def content(self, max_bytes: int | None = None, max_expansion: int = 0) -> BinaryIO:
+        """The decompressed bytes; gzip errors surface while reading, where they can become ItemErrors.
+
+        With `max_bytes` and `max_expansion`, reading gzip content raises ExpansionError (a ValueError)
+        once it expands past its allowance (see `Expansion`).
+        """
+        if not self.gzipped:
+            return self.stored
+        if max_bytes is None or max_expansion <= 0:
+            return cast(BinaryIO, gzip.GzipFile(fileobj=self.stored, mode="rb"))
+        return cast(BinaryIO, _Inflating(self.stored, max_bytes, max_expansion))
 
 
 def open_stream(name: str, stream: BinaryIO, size: int | None = None, owned: bool = False) -> Opened:
@@ -154,12 +227,19 @@ def sidecar_path(path: str) -> str | None:
     return None
 
 
+STREAM_ERRORS = (OSError, EOFError, ValueError, zlib.error)
+"""What reading a possibly gzipped stream raises on bad bytes; `stream_error` words each for a person.
+(`zlib.error`, for corrupt deflate data inside a valid gzip header, is none of the others.)"""
+
+
 def stream_error(exc: BaseException) -> str:
     """A reason a person can act on for an error raised while reading a (possibly gzipped) stream."""
     if isinstance(exc, EOFError):
         return "gzip stream is truncated"
     if isinstance(exc, (gzip.BadGzipFile, zlib.error)):
         return "gzip stream is corrupt"
+    if isinstance(exc, ExpansionError):
+        return str(exc)
     if isinstance(exc, OSError):
         return f"could not read the input ({exc.strerror or exc})"
     return f"could not read the input ({exc})"

@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from storyline.model import ItemError, RawItem
+from storyline.sources.deadline import ParseTimeout, time_limit
 
 NO_ARTICLE = "HTML page has no article text"
 
@@ -56,12 +57,19 @@ def extract_text(data: bytes | str, url: str | None = None) -> tuple[str | None,
     return "\n\n".join(paragraphs), metadata
 
 
-def read_html(name: str, position: int, data: bytes, *, url: str | None = None,
-              fmt: str = "html") -> RawItem | ItemError:
-    """One page → one RawItem whose `text` is the extracted body; a page without an article is an error."""
+def read_html(name: str, position: int, data: bytes, *, url: str | None = None, fmt: str = "html",
+              timeout: float = 0) -> RawItem | ItemError:
+    """One page → one RawItem whose `text` is the extracted body; a page without an article is an error.
+
+    Extraction taking over `timeout` seconds (when positive) makes the page an error, not a hang.
+    """
     if not data.strip():
         return ItemError(name, position, "HTML page is empty")
-    text, metadata = extract_text(data, url)
+    try:
+        with time_limit(timeout):
+            text, metadata = extract_text(data, url)
+    except ParseTimeout:
+        return ItemError(name, position, f"HTML page took longer than {timeout:g} s to extract (--parse-timeout)")
     if text is None:
         return ItemError(name, position, NO_ARTICLE,
                          "the extractor found no main content (navigation, login or index page?)")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from storyline.model import ItemError, RawItem
-from storyline.sources.files import stream_error
+from storyline.sources.files import STREAM_ERRORS, stream_error
 from storyline.sources.limits import Limits, human_size
 from storyline.sources.metadata import Given
 
@@ -15,26 +15,34 @@ FIELDS = ("title", "text", "published", "url", "source", "author", "language")
 
 
 def read_jsonl(name: str, stream: BinaryIO, limits: Limits, given: Given) -> Iterator[RawItem | ItemError]:
-    """Yield one item per non-blank line; `position` is the 1-based line number a person would look up."""
+    """Yield one item per non-blank line; `position` is the 1-based line number a person would look up.
+
+    A file without any non-blank line is one error, so that it is accounted for like any empty file.
+    """
     number = 0
+    found = False
     while True:
         number += 1
         try:
             line = stream.readline(limits.max_bytes + 1)
             if len(line) > limits.max_bytes and not line.endswith(b"\n"):
                 _skip_rest_of_line(stream)
+                found = True
                 yield ItemError(name, number, f"line {number} is over the {human_size(limits.max_bytes)} "
                                               "limit (--max-bytes)")
                 continue
-        except (OSError, EOFError, ValueError) as exc:
+        except STREAM_ERRORS as exc:
             yield ItemError(name, number, f"{stream_error(exc)} at line {number}", str(exc))
             return
         if not line:
+            if not found:
+                yield ItemError(name, 0, "file is empty" if number == 1 else "JSON Lines file has only blank lines")
             return
         if number == 1:
             line = line.removeprefix(b"\xef\xbb\xbf")
         line = line.rstrip(b"\r\n")
         if line.strip():
+            found = True
             yield _parse_line(name, number, line, given)
 
 

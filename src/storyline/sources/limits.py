@@ -20,6 +20,18 @@ class Limits:
     max_fetch_bytes: int = 10 * MIB
     allow_private: bool = False
     """Fetch from loopback, private, link-local... addresses too; off so a URL cannot reach internal services."""
+    parse_timeout: float = 30.0
+    """Seconds one HTML page or one feed may take to parse (`--parse-timeout`); 0 turns the limit off."""
+    max_expansion: int = 100
+    """How many times its compressed size a gzip input may expand to, once past `max_bytes`
+    (`--max-expansion`). Text and HTML compress 3 to 10 times; a decompression bomb, a thousand times."""
+    max_chars: int = 100_000
+    """Longest clean article (title and body, in characters) accepted for analysis (`--max-chars`).
+
+    spaCy's parser needs about 1 GB of working memory per 100,000 characters, and no news article is
+    that long (15,000 words); a longer text is a book, a dump or a concatenation, and becomes an error
+    row instead of a stored article that would exhaust the analysis.
+    """
 
 
 def human_size(n: int) -> str:

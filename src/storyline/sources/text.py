@@ -13,7 +13,8 @@ PREFERRED = ("cp1252", "latin_1", "iso8859_15", "cp1251", "koi8_r", "shift_jis",
 
 
 def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), else the charset charset-normalizer finds most plausible.
+    """Decode UTF-8 (with or without BOM), else the charset charset-normalizer finds most plausible,
+    else UTF-8 with the odd broken sequence replaced (U+FFFD) when at most 1% of it is broken.
 
     Raises UnicodeDecodeError when nothing fits, so the caller can report undecodable bytes.
     """
@@ -23,6 +24,10 @@ def decode(data: bytes) -> str:
         matches = charset_normalizer.from_bytes(data)
         best = matches.best()
         if best is None:
+            # A UTF-8 article with one stray byte (a cut multi-byte character) is still that article.
+            lenient = data.decode("utf-8-sig", errors="replace")
+            if lenient.count("\ufffd") <= max(1, len(lenient) // 100):
+                return lenient
             raise exc
         tied = {m.encoding: m for m in matches
                 if (m.percent_chaos, m.percent_coherence) == (best.percent_chaos, best.percent_coherence)}

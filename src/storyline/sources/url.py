@@ -225,9 +225,9 @@ def read_url(url: str, limits: Limits, given: Given) -> Iterator[RawItem | ItemE
         return
     kind = _kind(fetched)
     if kind == "feed":
-        yield from read_feed(url, fetched.body, given)
+        yield from read_feed(url, fetched.body, given, limits.parse_timeout)
     elif kind == "html":
-        item = read_html(url, 0, fetched.body, url=fetched.url, fmt="url")
+        item = read_html(url, 0, fetched.body, url=fetched.url, fmt="url", timeout=limits.parse_timeout)
         yield given.override(item) if isinstance(item, RawItem) else item
     else:
         yield ItemError(url, 0, f"URL returned {kind}, not an HTML page or a feed")
