@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 PG_BIN = Path(os.environ.get("STORYLINE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SETTINGS = {
@@ -65,17 +66,24 @@ class Cluster:
     def _admin(self) -> psycopg.Connection:
         return psycopg.connect(host=str(self.root), user="postgres", dbname="postgres", autocommit=True)
 
-    def database(self) -> str:
-        """A new empty database's SQLAlchemy URL."""
+    def database(self, template: str | None = None) -> str:
+        """A new database's SQLAlchemy URL: empty, or a copy of the database at `template` (a URL this
+        cluster made, with no open connections)."""
         name = f"t_{uuid.uuid4().hex[:12]}"
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(self._name(template)))
         with self._admin() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(statement)
         return self.url(name)
 
+    @staticmethod
+    def _name(url: str) -> str:
+        return str(make_url(url).database)
+
     def drop(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1].split("?", 1)[0]
         with self._admin() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self._name(url))))
 
     def stop(self) -> None:
         try:

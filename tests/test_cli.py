@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def storyline(*args: str, stdin: bytes | None = None) -> subprocess.CompletedPro
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+def seeded(tmp_path_factory: pytest.TempPathFactory, lasting_db_url: Callable[[str], str]) -> tuple[str, Path]:
     """A database holding the two seeds (without analysis, to keep the CLI tests quick) and a bad file."""
     folder = tmp_path_factory.mktemp("cli")
     gold = json.loads((need(SEEDS) / "gold.json").read_text())
@@ -31,18 +32,18 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
         (folder / name).write_bytes((SEEDS / name).read_bytes())
         (folder / name).with_suffix(".meta.json").write_text(json.dumps({"published": expected["published"], "source": "Seed Wire"}))
     (folder / "empty.txt").write_bytes(b"")
-    db = f"sqlite:///{folder / 'cli.db'}"
+    db = lasting_db_url("cli")
     result = storyline("ingest", str(folder), "--db", db, "--no-analyze", "--json")
     assert result.returncode == 0, result.stderr
     return db, folder
 
 
-def test_ingest_json_summary_accounts_for_every_item(tmp_path: Path) -> None:
+def test_ingest_json_summary_accounts_for_every_item(tmp_path: Path, new_db_url: Callable[[str], str]) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.txt").write_text("Dam bursts after storm\n\nThe dam above the town burst on Sunday night after two days of rain.")
     (folder / "b.txt").write_bytes(b"")
-    result = storyline("ingest", str(folder), "--db", str(tmp_path / "x.db"), "--no-analyze", "--json")
+    result = storyline("ingest", str(folder), "--db", new_db_url("x"), "--no-analyze", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["inputs"] == 2 and summary["new"] == 1 and summary["errors"] == 1
@@ -98,11 +99,12 @@ def test_unknown_article_and_missing_database_exit_1(seeded: tuple[str, Path], t
     assert nothing.returncode == 1 and "no storyline database" in nothing.stderr
 
 
-def test_stdin_is_an_input(tmp_path: Path) -> None:
+def test_stdin_is_an_input(new_db_url: Callable[[str], str]) -> None:
     text = b"Ferry service resumes\n\nThe island ferry sailed again on Tuesday after a week of gales."
-    result = storyline("ingest", "-", "--db", str(tmp_path / "s.db"), "--no-analyze", "--json", "--source", "Harbour Post", stdin=text)
+    db = new_db_url("s")
+    result = storyline("ingest", "-", "--db", db, "--no-analyze", "--json", "--source", "Harbour Post", stdin=text)
     assert json.loads(result.stdout)["new"] == 1
-    listed = json.loads(storyline("articles", "--db", str(tmp_path / "s.db"), "--json").stdout)
+    listed = json.loads(storyline("articles", "--db", db, "--json").stdout)
     assert listed[0]["title"] == "Ferry service resumes" and listed[0]["source"] == "Harbour Post"
 
 
@@ -113,10 +115,10 @@ def test_errors_command_lists_reasons(seeded: tuple[str, Path]) -> None:
     assert "empty" in rows[0]["reason"]
 
 
-def test_fact_sheet_and_facts_json_after_analysis(tmp_path: Path) -> None:
+def test_fact_sheet_and_facts_json_after_analysis(new_db_url: Callable[[str], str]) -> None:
     gold = json.loads((need(SEEDS) / "gold.json").read_text())
     name = "000_b91f1ef5999b48e8.txt"
-    db = str(tmp_path / "facts.db")
+    db = new_db_url("facts")
     result = storyline("ingest", str(SEEDS / name), "--db", db, "--published", gold["articles"][name]["published"], "--json")
     assert json.loads(result.stdout)["analyzed"] == 1, result.stderr
     article = json.loads(storyline("articles", "--db", db, "--json").stdout)[0]

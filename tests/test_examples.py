@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from storyline.store.queries import get_article, list_articles, list_errors, tot
 
 
 @pytest.fixture(scope="module")
-def examples_db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('examples') / 'examples.db'}")
+def examples_db(lasting_db_url: Callable[[str], str]) -> Engine:
+    engine = open_store(lasting_db_url("examples"))
     report = ingest(engine, [str(EXAMPLES)], IngestOptions(analyze=False))
     assert report.inputs == report.new + report.duplicates + report.near_duplicates + report.errors
     return engine

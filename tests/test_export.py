@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,13 @@ from sqlalchemy import Connection, Engine
 from storyline.export import COLUMNS, KINDS, check, export
 from storyline.store.db import open_store
 from storyline.store.queries import get_article
-from test_api import examples_store
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "exports.md"
 
 
 @pytest.fixture(scope="module")
-def engine(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path = examples_store(pytestconfig.cache, tmp_path_factory.mktemp("export") / "examples.db")  # type: ignore[arg-type]
-    return open_store(str(path))
+def engine(examples_store: Callable[[str], str]) -> Engine:
+    return open_store(examples_store("export"))
 
 
 @pytest.fixture

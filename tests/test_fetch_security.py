@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -180,9 +180,9 @@ def test_redirects_stay_on_http_even_with_private_addresses_allowed(port: int) -
         assert REQUESTS == [path]
 
 
-def test_cli_flag_allows_private_addresses(port: int, tmp_path: Path) -> None:
+def test_cli_flag_allows_private_addresses(port: int, new_db_url: Callable[[str], str]) -> None:
     url = f"http://127.0.0.1:{port}/article"
-    db = str(tmp_path / "fetch.db")
+    db = new_db_url("fetch")
 
     def ingest(*extra: str) -> dict[str, int]:
         done = subprocess.run([sys.executable, "-m", "storyline.cli", "ingest", url, "--db", db, "--no-analyze",

@@ -166,6 +166,7 @@ def test_a_version_one_postgresql_store_is_upgraded_in_place(pg_url_factory: Cal
     again.dispose()
 
 
+@pytest.mark.sqlite_only("upgrades a SQLite file; test_a_version_one_postgresql_store_is_upgraded_in_place is its PostgreSQL twin")
 def test_a_version_one_sqlite_store_is_upgraded_in_place(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = _version_one_store(url)
