@@ -22,12 +22,14 @@ demo: install
 	$(BIN)/storyline stories --db $(DB)
 
 # Runs the whole test suite: everything on SQLite (browser tests in Debian's chromium, the PostgreSQL
-# tests on a throwaway cluster), then the store, ingest and crash tests again on PostgreSQL.
+# tests on a throwaway cluster), then every test that opens a store again on PostgreSQL (tests that
+# never touch a store cannot depend on the backend), then a short fuzzing run of every parser.
 test: install
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest
-	STORYLINE_TEST_BACKEND=postgres $(BIN)/python -m pytest tests/test_store.py tests/test_ingest.py tests/test_crash.py
+	STORYLINE_TEST_BACKEND=postgres $(BIN)/python -m pytest -m store
+	$(BIN)/python bench/fuzz.py all --seconds 3 --jobs 2
 
 # Fuzzes every parser with atheris; findings are saved in artifacts/fuzz/crashes/.
 FUZZ_SECONDS ?= 600
