@@ -48,9 +48,10 @@ def render(console: Console, detail: dict[str, Any]) -> None:
     for series in detail.get("numbers", []):
         points = []
         for point in series["points"]:
-            stated = " + ".join(_bounds(v) for v in point["values"])
+            # Figures are joined with "+" only when the report's own words add them up.
+            stated = (" + " if "total" in point else " / ").join(_bounds(v) for v in point["values"])
             if "total" in point:
                 stated += f" (= {_bounds(point['total'])})"
             points.append(f"{point['as_of']}: {stated}")
-        table.add_row(f"{series['quantity']} ({series['event_type']})", series["of"], "\n".join(points))
+        table.add_row(series.get("label") or f"{series['quantity']} ({series['event_type']})", series["of"], "\n".join(points))
     console.print(table)
