@@ -40,6 +40,7 @@ from storyline.model import Analysis
 from storyline.store import schema, search
 from storyline.store import story_tables as st
 from storyline.store.facts import load_analysis, read_generation
+from storyline.store.db import StoreFull
 from storyline.store.queries import get_article, list_errors, totals
 
 log = logging.getLogger(__name__)
@@ -568,6 +569,11 @@ def _install_errors(app: FastAPI) -> None:
     async def bad_cursor(request: Request, exc: search.BadCursor) -> Response:
         return JSONResponse(error_body("invalid_cursor", str(exc)), status_code=422)
 
+    async def store_full(request: Request, exc: StoreFull) -> Response:
+        # The message names server paths and free space: the log gets it, the client does not.
+        log.error("store full on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body("store_full", "the server's storage is full; nothing was half-written, retry later"), status_code=507)
+
     async def crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = "internal error; the server log has the details"
@@ -578,6 +584,7 @@ def _install_errors(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(search.BadCursor, bad_cursor)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreFull, store_full)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, crash)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,7 +93,13 @@ def ingest(
     published: Annotated[str | None, typer.Option("--published", help="Publication date for a single text file without a sidecar.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Source (outlet) name for the inputs that carry none.")] = None,
     max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest item accepted, in bytes.")] = 10 * 1024 * 1024,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, max=1_000_000, help="Longest clean article accepted, in characters; longer ones become error rows.")] = 100_000,
+    max_expansion: Annotated[int, typer.Option("--max-expansion", min=1, help="How many times its compressed size a gzip input may expand to beyond --max-bytes (refuses decompression bombs).")] = 100,
+    parse_timeout: Annotated[float, typer.Option("--parse-timeout", min=0, help="Seconds one HTML page or feed may take to parse (0: no limit).")] = 30.0,
     allow_private_addresses: Annotated[bool, typer.Option("--allow-private-addresses", help="Let URLs reach loopback, private and link-local addresses (refused by default: a URL could otherwise probe internal services).")] = False,
+    max_fetch_bytes: Annotated[int, typer.Option("--max-fetch-bytes", min=1, help="Largest response accepted from a URL, in bytes.")] = 10 * 1024 * 1024,
+    fetch_timeout: Annotated[float, typer.Option("--fetch-timeout", min=0.1, help="Seconds a URL may take to connect, to send each chunk and to finish its body.")] = 20.0,
+    max_redirects: Annotated[int, typer.Option("--max-redirects", min=0, help="Redirects followed per URL.")] = 5,
     near_threshold: Annotated[float, typer.Option("--near-threshold", min=0.5, max=1.0, help="Jaccard similarity from which a text is a near duplicate.")] = 0.8,
     analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Extract facts and link stories after storing.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with 1 when any input item was rejected.")] = False,
@@ -107,14 +114,17 @@ def ingest(
     from storyline.pipeline import ingest as run_ingest
     from storyline.sources import Limits
 
-    engine = _engine(db, create=True)
+    with _exit_on_store_failure():
+        engine = _engine(db, create=True)
     options = IngestOptions(
         format=format,
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
         published=published,
         source=source,
-        limits=Limits(max_bytes=max_bytes, allow_private=allow_private_addresses),
+        limits=Limits(max_bytes=max_bytes, allow_private=allow_private_addresses, max_fetch_bytes=max_fetch_bytes,
+                      fetch_timeout=fetch_timeout, max_redirects=max_redirects, max_chars=max_chars,
+                      max_expansion=max_expansion, parse_timeout=parse_timeout),
         dedup=DedupConfig(threshold=near_threshold),
         analyze=analyze,
         workers=workers,
@@ -140,13 +150,31 @@ def ingest(
             else:
                 bar.update(analyze_task, advance=1, visible=True, note=note)
 
-        report = run_ingest(engine, inputs, options, progress=progress)
+        with _exit_on_store_failure():
+            report = run_ingest(engine, inputs, options, progress=progress)
     if json_out:
         _emit_json(report.to_dict())
     else:
         _print_report(report)
     if strict and report.errors:
         raise typer.Exit(1)
+
+
+STORE_FAILED = 74
+"""Exit code when the store itself fails (a full disk): sysexits' EX_IOERR, apart from input errors' 1."""
+
+
+@contextmanager
+def _exit_on_store_failure() -> Iterator[None]:
+    """A full disk ends the ingest with one clear line and exit 74, not a traceback: the message names
+    the store and its disk, and what was committed stays for the rerun to resume."""
+    from storyline.store.db import StoreError
+
+    try:
+        yield
+    except StoreError as exc:
+        console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(STORE_FAILED) from exc
 
 
 def _print_report(report: Any) -> None:
@@ -420,16 +448,34 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     token: Annotated[str | None, typer.Option(envvar="STORYLINE_API_TOKEN", help="Token that enables and protects the write endpoints.")] = None,
     read_token: Annotated[str | None, typer.Option(envvar="STORYLINE_READ_TOKEN", help="Token required for reads too, when set.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes; each keeps its own cache and rate-limit buckets.")] = 1,
+    rate_limit: Annotated[str, typer.Option(help="Reads per client address, e.g. 600/minute, or off.")] = "off",
+    write_rate_limit: Annotated[str, typer.Option(help="Writes per client address, e.g. 60/minute, or off.")] = "60/minute",
 ) -> None:
     """Serve the web reader at / and the JSON API at /api/v1 (docs at /docs)."""
+    import json
+    import os
+
     import uvicorn
 
-    from storyline.api import create_app
+    from storyline.api import SERVE_ENV, Rate, create_app
 
+    for name, spec in (("--rate-limit", rate_limit), ("--write-rate-limit", write_rate_limit)):
+        try:
+            Rate.parse(spec)
+        except ValueError as exc:
+            console.print(f"[red]error:[/] {name}: {exc}")
+            raise typer.Exit(2) from exc
     engine = _engine(db, create=True)
     engine.dispose()
+    options = {"db": db, "token": token, "read_token": read_token, "read_rate": rate_limit, "write_rate": write_rate_limit}
     console.print(f"storyline serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(db, token=token, read_token=read_token), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+        return
+    # Each worker process builds its own app from the options: uvicorn imports the factory by name.
+    os.environ[SERVE_ENV] = json.dumps(options)
+    uvicorn.run("storyline.api:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 @app.command(name="export")

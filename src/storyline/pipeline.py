@@ -32,6 +32,7 @@ from storyline.dedup import DedupConfig, band_keys, signature, similarity
 from storyline.model import Analysis, Article, ItemError, RawItem
 from storyline.sources import Limits, read
 from storyline.store import schema, writes
+from storyline.store.db import StoreError
 from storyline.store.facts import save_analysis
 from storyline.store.queries import load_article
 
@@ -284,6 +285,8 @@ def _ingest(
                         outcome, note = store_cleaned(engine, entry, run_id, options.dedup)
                     else:
                         outcome, note = _store_item(engine, entry, run_id, options.dedup, options.limits)
+                except StoreError:
+                    raise  # the store failed, not this item: stop, keeping what is committed
                 except Exception as exc:  # noqa: BLE001 - one bad item never stops the batch
                     log.exception("item %s:%s failed", entry.input_name, entry.position)
                     reason = f"internal error while storing this item: {type(exc).__name__}: {exc}"
@@ -384,6 +387,8 @@ def analyze_pending(
                             link_article(conn, article, analysis)
                         writes.mark_analyzed(conn, article.id, EXTRACTOR_VERSION)
                     done += 1
+                except StoreError:
+                    raise  # a full disk is no fault of the article: it stays pending for the rerun
                 except Exception:  # noqa: BLE001 - the article stays stored; its failure is logged and marked
                     log.exception("analysis of article %s failed", article.id)
                     with engine.begin() as conn:
