@@ -56,3 +56,17 @@ def test_component_is_small() -> None:
     files = [p for p in conll_ner.MODEL_DIR.rglob("*") if p.is_file()]
     assert files, f"no trained component in {conll_ner.MODEL_DIR}"
     assert sum(p.stat().st_size for p in files) <= SIZE_LIMIT
+
+
+def test_batched_pipe_matches_one_doc_at_a_time(base: Language, annotate: Callable[[Doc], Doc]) -> None:
+    texts = ["Angela Merkel said Germany would send more troops to Lithuania.", "",
+             "Reuters reported that Volodymyr Zelenskyy met NATO officials in Brussels.",
+             "Shares of Microsoft fell 3 percent in New York on Tuesday."]
+    single = [found(annotate(base(text))) for text in texts]
+    already = base(texts[0])
+    already.spans[conll_ner.SPAN_KEY] = []
+    docs = [already, *base.pipe(texts[1:])]
+    piped = list(conll_ner.pipe(iter(docs), batch_size=2))
+    assert [d is o for d, o in zip(piped, docs, strict=True)] == [True] * len(docs)
+    assert found(piped[0]) == set()
+    assert [found(d) for d in piped[1:]] == single[1:]

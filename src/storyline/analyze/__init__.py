@@ -52,7 +52,8 @@ def analyze(article: Article, doc: Doc) -> Analysis:
 
 
 def analyze_articles(articles: Iterable[Article], *, batch_size: int = 16) -> Iterator[tuple[Article, Analysis]]:
-    """Parse articles in batches (spaCy is much faster piped) and analyze each as its parse arrives.
+    """Parse articles in batches (spaCy is much faster piped), add the CoNLL entities batch by batch
+    too, and analyze each as its parse arrives.
 
     Articles stream through: only the batch being parsed is held in memory.
     """
@@ -63,6 +64,7 @@ def analyze_articles(articles: Iterable[Article], *, batch_size: int = 16) -> It
             pending.append(article)
             yield article.document
 
-    for doc in nlp.load().pipe(texts(), batch_size=batch_size):
+    parsed = nlp.load().pipe(texts(), batch_size=batch_size)
+    for doc in conll_ner.pipe(parsed, batch_size=batch_size):
         article = pending.popleft()
         yield article, analyze(article, doc)

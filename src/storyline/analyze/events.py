@@ -23,6 +23,7 @@ from typing import Any
 from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze.context import EntityIndex
+from storyline.analyze.nlp import text as doc_text
 from storyline.analyze.ontology import TYPES
 from storyline.model import Article, Event, Modality, Place, Quantity, Quote, TimeRef
 
@@ -107,7 +108,7 @@ def extract(
 ) -> list[Event]:
     """All events of one article, in text order."""
     lex = lexicon()
-    paragraphs = _paragraph_spans(doc.text)
+    paragraphs = _paragraph_spans(doc_text(doc))
     sentences = sentences_of(doc)
     events: list[Event] = []
     for number, sent in enumerate(sentences):
@@ -609,7 +610,7 @@ def headline_tolls(scope: Span, article_id: str, lex: Lexicon | None = None) -> 
                 value = 1.0
             if value is not None:
                 tolls[kind] = Quantity(article_id, left.idx, token.idx + len(token.text),
-                                       scope.doc.text[left.idx:token.idx + len(token.text)], value=value,
+                                       doc_text(scope.doc)[left.idx:token.idx + len(token.text)], value=value,
                                        unit="people", counted=kind)
                 break
             if left.lower_ not in ("people", "others", "other", "more", "adults", "men", "women", "teens",
@@ -718,7 +719,7 @@ def _count(patient: Token, kind: str, article_id: str, quantities: Sequence[Quan
     if not spans:
         return None
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    text = patient.doc.text[start:end]
+    text = doc_text(patient.doc)[start:end]
     if exact:
         return Quantity(article_id, start, end, text, value=total_min, unit="people", counted=kind)
     return Quantity(article_id, start, end, text, min=total_min, unit="people", counted=kind)

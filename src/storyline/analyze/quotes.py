@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 from storyline.analyze.context import EntityIndex
 from storyline.analyze.cues import CueLexicon
 from storyline.analyze.cues import load as load_cues
+from storyline.analyze.nlp import text as doc_text
 from storyline.model import Article, Entity, Mention, Quote, QuoteKind
 
 _OPENING = "“«"
@@ -80,7 +81,7 @@ class _Attribution:
 def extract(doc: Doc, article: Article, index: EntityIndex) -> list[Quote]:
     """All direct and indirect quotes of one article, in document order."""
     lexicon = load_cues()
-    text = doc.text
+    text = doc_text(doc)
     marked = quotation_spans(text)
     frames = _frames(doc, lexicon, marked)
     by_token = {f.cue_start: f for f in frames}
@@ -266,7 +267,7 @@ def _headline_speaker(doc: Doc, colon: Token, marked: Sequence[tuple[int, int]])
     """ "Bolton: ‘Clinton’s slogan …’": a short name opening a line, a colon, then a quotation."""
     if colon.i + 1 >= len(doc) or not _inside(doc[colon.i + 1].idx, marked):
         return None
-    line_start = doc.text.rfind("\n", 0, colon.idx) + 1
+    line_start = doc_text(doc).rfind("\n", 0, colon.idx) + 1
     before = [t for t in doc[max(0, colon.i - 6) : colon.i] if t.idx >= line_start]
     if not before or before[0].idx != line_start or len(before) > 5:
         return None
@@ -327,7 +328,7 @@ def _parsed_subject(verb: Token) -> Token | None:
 
 def _same_line(a: Token, b: Token) -> bool:
     lo, hi = sorted((a.idx, b.idx))
-    return "\n" not in a.doc.text[lo:hi]
+    return "\n" not in doc_text(a.doc)[lo:hi]
 
 
 def _phrase_before(verb: Token) -> Token | None:
@@ -424,7 +425,7 @@ def _token_end(tok: Token) -> int:
 
 def _segment(doc: Doc, tok: Token) -> tuple[int, int]:
     """The token's sentence cut to its paragraph, since the parser runs sentences over line breaks."""
-    text = doc.text
+    text = doc_text(doc)
     sent = tok.sent
     line_start = text.rfind("\n", 0, tok.idx) + 1
     line_end = text.find("\n", tok.idx)
@@ -438,7 +439,7 @@ def _segment_end(doc: Doc, tok: Token) -> int:
 
 def _clip(span: tuple[int, int], doc: Doc, anchor: Token) -> tuple[int, int] | None:
     """Keep a reported clause inside the cue's paragraph and trim its edges of spaces and commas."""
-    text = doc.text
+    text = doc_text(doc)
     line_start = text.rfind("\n", 0, anchor.idx) + 1
     line_end = text.find("\n", anchor.idx)
     line_end = len(text) if line_end < 0 else line_end
@@ -511,7 +512,7 @@ def _frame_by_position(
     for frame in frames:
         if first_segment[0] <= frame.cue_end <= start:
             distance = start - frame.cue_end
-        elif end <= frame.cue_start < last_segment[1] or _cue_follows(doc.text, end, frame):
+        elif end <= frame.cue_start < last_segment[1] or _cue_follows(doc_text(doc), end, frame):
             distance = frame.cue_start - end
         else:
             continue
@@ -521,7 +522,7 @@ def _frame_by_position(
             best = (distance, frame)
     if best is not None:
         return best[1]
-    before = doc.text[: first_segment[0]].rstrip()
+    before = doc_text(doc)[: first_segment[0]].rstrip()
     if before.endswith(":"):
         for frame in reversed(frames):
             if frame.cue_end <= len(before) and len(before) - frame.cue_end < 200:
@@ -547,8 +548,9 @@ def _speaker_span(tok: Token) -> tuple[int, int]:
     for child in tok.children:
         if child.dep_ in _SPEAKER_NP_DEPS:
             tokens.extend(child.subtree)
-    line_start = tok.doc.text.rfind("\n", 0, tok.idx) + 1
-    line_end = tok.doc.text.find("\n", tok.idx) % (len(tok.doc.text) + 1)
+    text = doc_text(tok.doc)
+    line_start = text.rfind("\n", 0, tok.idx) + 1
+    line_end = text.find("\n", tok.idx) % (len(text) + 1)
     breaks = [t.i for t in tokens if t.i < tok.i and t.text in _SPEAKER_BREAKS]
     first = max(breaks) + 1 if breaks else 0
     tokens = [
