@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze.context import EntityIndex
 from storyline.analyze.events import DATE_VALUE, Lexicon, lexicon, speech_act
+from storyline.analyze.nlp import text as doc_text
 from storyline.analyze.ontology import key
 from storyline.model import Article, Claim, ClaimStatus, Event, Quote, TimeRef
 
@@ -73,12 +74,12 @@ def extract(
             article_id=article.id,
             start=span[0],
             end=span[1],
-            text=doc.text[span[0]:span[1]],
+            text=doc_text(doc)[span[0]:span[1]],
             status=status,
             claimant=claimant,
             claimant_entity_id=claimant_id,
             signature=signature(event),
-            date=_claim_date(doc.text, sentence, span, act, claimant_id, events, timerefs, article, lex),
+            date=_claim_date(doc_text(doc), sentence, span, act, claimant_id, events, timerefs, article, lex),
         ))
     return claims
 

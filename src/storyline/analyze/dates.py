@@ -13,6 +13,7 @@ from datetime import date
 from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze import timenorm
+from storyline.analyze.nlp import text as doc_text
 from storyline.model import Article, TimeRef
 
 _MISSED = re.compile(
@@ -101,14 +102,15 @@ def _in_context(ref: TimeRef, span: Span, anchor: date | None, last_quarter: str
 def _candidates(doc: Doc) -> list[Span]:
     spans = [_extend(ent) for ent in doc.ents if ent.label_ in ("DATE", "TIME")]
     taken = [(s.start_char, s.end_char) for s in spans]
-    matches = [m.span() for m in _MISSED.finditer(doc.text)] + [m.span(1) for m in _YEAR_AFTER.finditer(doc.text)]
+    text = doc_text(doc)
+    matches = [m.span() for m in _MISSED.finditer(text)] + [m.span(1) for m in _YEAR_AFTER.finditer(text)]
     for start, end in matches:
         if any(start < e and s < end for s, e in taken):
             continue
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None:
             continue
-        if doc.text[start:end].lower() in _ADVERB_ONLY and span.root.pos_ != "ADV":
+        if text[start:end].lower() in _ADVERB_ONLY and span.root.pos_ != "ADV":
             continue
         spans.append(span)
         taken.append((start, end))
@@ -124,7 +126,7 @@ def _extend(span: Span) -> Span:
     doc = span.doc
     if span.end < len(doc) and doc[span.end].lower_ in timenorm.PARTS:
         return doc[span.start:span.end + 1]
-    tail = _TAIL.match(doc.text, span.end_char)
+    tail = _TAIL.match(doc_text(doc), span.end_char)
     if tail:
         wider = doc.char_span(span.start_char, tail.end(), alignment_mode="expand")
         if wider is not None:
