@@ -476,14 +476,15 @@ def speech_act(
     counts by word order: "Zelensky Claims Russia May Deploy…" is Zelensky's claim.
     """
     lex = lex or lexicon()
+    acts = lex.lists["speech_verbs"] | lex.lists["deny_verbs"] | lex.lists["confirm_verbs"] | lex.lists["retract_verbs"]
     if headline is not None:
+        # "North Korea Confirms Its Troops…" is a confirmation, not only something said.
         cue = next((t for t in reversed(list(headline)) if t.i < trigger.i and (
-            t.lemma_.lower() in lex.lists["speech_verbs"] or t.lower_.removesuffix("s") in lex.lists["speech_verbs"]
+            t.lemma_.lower() in acts or t.lower_.removesuffix("s") in acts
         )), None)
         if cue is not None:
             before = index.in_range(headline.start_char, cue.idx)
             return cue, before[-1].entity_id if before else None
-    acts = lex.lists["speech_verbs"] | lex.lists["deny_verbs"] | lex.lists["confirm_verbs"] | lex.lists["retract_verbs"]
     child = trigger
     for ancestor in trigger.ancestors:
         lemma = ancestor.lemma_.lower()
