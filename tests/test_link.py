@@ -1,4 +1,5 @@
-"""The seeds end to end: clean → analyze → store → link → read, on real spaCy and a real SQLite store.
+"""The seeds end to end: clean → analyze → store → link → read, on real spaCy and a real store
+(SQLite, or PostgreSQL under STORYLINE_TEST_BACKEND=postgres).
 
 Two articles six months apart must form one story about North Korean troops, its claim must go from
 claimed to confirmed, and the round-up's other happenings must land in other stories.
@@ -7,7 +8,6 @@ claimed to confirmed, and the round-up's other happenings must land in other sto
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +19,7 @@ CONFIRMATION = "003_475177e114bdde18.txt"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def seeded(lasting_db_url):  # type: ignore[no-untyped-def]
     from storyline.analyze import analyze_articles
     from storyline.clean import clean
     from storyline.model import RawItem
@@ -35,7 +35,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         raw = (SEEDS / name).read_bytes()
         item = RawItem(input_name=name, position=position, format="text", raw=raw, published=gold["articles"][name]["published"], source=name[:3])
         articles[name] = clean(item)
-    engine = open_store(str(Path(tmp_path_factory.mktemp("seeds")) / "store.db"))
+    engine = open_store(lasting_db_url("seeds"))
     results = {}
     with engine.begin() as conn:
         run_id = writes.start_run(conn, {})

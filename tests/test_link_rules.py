@@ -67,7 +67,7 @@ def _article(key: str, position: int) -> Article:
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def linked(lasting_db_url):  # type: ignore[no-untyped-def]
     """Arrival order: both shootings, a later unrelated Tulsa report, then the late Akron follow-up."""
     from storyline.analyze import analyze_articles
     from storyline.store import writes
@@ -75,7 +75,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     from storyline.store.facts import save_analysis
     from storyline.stories.link import link_article
 
-    engine = open_store(str(Path(tmp_path_factory.mktemp("rules")) / "store.db"))
+    engine = open_store(lasting_db_url("rules"))
     arrivals = [_article(key, i) for i, key in enumerate(("akron", "tulsa", "tulsa_later", "akron_late"))]
     results = {}
     with engine.begin() as conn:
@@ -140,3 +140,70 @@ def test_link_config_loads_overrides_and_refuses_unknown_keys(tmp_path: Path) ->
     bad.write_text('{"dev_treshold": 0.5}', encoding="utf-8")
     with pytest.raises(ValueError, match="dev_treshold"):
         LinkConfig.load(bad)
+
+
+STRIKE = (
+    "Russian missile strike on Kharkiv kills at least three",
+    "A Russian missile strike on Kharkiv on Monday evening killed at least 3 people and injured 12, the regional "
+    "governor said.\n\nOleh Syniehubov, the head of the Kharkiv regional administration, said a ballistic missile hit "
+    "a residential neighbourhood in the city's Kyivskyi district.\n\nThere was no comment from Moscow, which denies "
+    "targeting civilians.",
+)
+
+
+def test_a_statement_from_a_capital_does_not_open_a_passage() -> None:
+    """"Moscow denies..." is said in Moscow about the strike in Kharkiv: no happening of its own."""
+    from storyline.analyze import analyze_articles
+    from storyline.stories.features import split
+
+    title, text = STRIKE
+    article = Article(
+        id="kharkiv_strike__", content_hash="k", item_key="k", title=title, text=text,
+        published=datetime(2024, 11, 4, tzinfo=UTC), url=None, source="k", author=None, language="en",
+        input_name="rules", position=0, format="text", raw=text.encode(),
+    )
+    ((_, analysis),) = list(analyze_articles([article]))
+    assert any(e.type == "deny" for e in analysis.events), "the analyzer no longer finds the denial; rewrite the case"
+    assert split(article, analysis) == [(0, len(article.document))]
+
+
+def _passage(**values):  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    from storyline.stories.features import Passage
+
+    base = {"article_id": "a", "start": 0, "end": 10, "published": "2022-03-01", "date": "2022-03-01", "dated": True,
+            "headline": "h", "lead": "l"}
+    passage = Passage(**(base | values))
+    passage.terms = passage.terms or Counter({"offensive": 2, "donbas": 1})
+    return passage
+
+
+def test_backdrop_entities_are_no_storyline_evidence() -> None:
+    """A shared entity that most of the archive names (a war's countries and leaders) does not carry a
+    weak join; the same entity, rare in the archive, does."""
+    from collections import Counter
+
+    from storyline.stories import profile as prof
+    from storyline.stories.link import LinkConfig, story_score
+
+    config = LinkConfig()
+    passage = _passage(entities=Counter({"putin": 1}), specific={"putin"}, terms=Counter({"speech": 1}))
+    story = prof.merge(prof.empty(), _passage(entities=Counter({"putin": 1, "kherson": 3}), specific={"putin", "kherson"},
+                                              terms=Counter({"counteroffensive": 2})), max_terms=10, max_entities=10)
+    idf = {"e:putin": 1.5, "t:speech": 3.0}
+    assert story_score(passage, story, idf, config, {"e:putin": 0.05, "t:speech": 0.01}) >= 0
+    assert story_score(passage, story, idf, config, {"e:putin": 0.6, "t:speech": 0.01}) == -1.0
+
+
+def test_development_window_is_measured_from_the_happening_not_its_span() -> None:
+    """A development whose members' dates have crept over a month still happened on one day: a report
+    of something three weeks later is not "near" it."""
+    from storyline.stories import profile as prof
+    from storyline.stories.link import LinkConfig, _date_fit
+
+    profile = prof.empty()
+    for day in ("2022-03-01", "2022-03-01", "2022-03-01", "2022-03-12", "2022-03-20"):
+        profile = prof.merge(profile, _passage(date=day, published=day), max_terms=10, max_entities=10)
+    assert _date_fit(_passage(date="2022-03-02", published="2022-03-02"), profile, LinkConfig()) == "near"
+    assert _date_fit(_passage(date="2022-03-22", published="2022-03-22"), profile, LinkConfig()) == "late"

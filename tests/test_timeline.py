@@ -68,3 +68,10 @@ def test_date_f1_and_alignment_rouge() -> None:
     assert 0.5 < shifted < 1.0
     wrong = align_rouge1([("2011-01-25", ["Weather mild"]), ("2011-02-11", ["Football results"])], gold)
     assert wrong == 0.0
+
+
+def test_a_date_counts_once_per_article() -> None:
+    """One report repeating a date five times weighs less than three reports naming another."""
+    repeated = [DatedSentence("2011-02-01", f"s{i}", "a1", i, i + 1) for i in range(5)]
+    shared = [DatedSentence("2011-02-11", "s", f"b{i}", 0, 1) for i in range(3)]
+    assert rank_dates(repeated + shared, 1) == ["2011-02-11"]

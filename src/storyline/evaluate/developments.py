@@ -11,6 +11,7 @@ its best threshold on this very data (an optimistic baseline: its threshold is t
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine
 
 from storyline.clean import CleanError, clean
 from storyline.model import Analysis, Article, RawItem
-from storyline.store import story_tables
+from storyline.store import schema, story_tables
 from storyline.stories.link import LinkConfig, link_article
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 19))
@@ -105,20 +106,38 @@ def _analyze(articles: Sequence[Article]) -> Iterator[tuple[Article, Analysis]]:
                     yield article, Analysis(article.id, "failed")
 
 
-def analyses(articles: Sequence[Article], cache_name: str) -> list[Analysis]:
-    """Analyses of the articles, cached in the temp directory per extractor version (analysis of a
-    few thousand articles takes minutes; tuning the linker re-reads them many times)."""
+def cache_dir() -> Path:
+    """Where analyses are cached: `$STORYLINE_EVAL_CACHE`, else `storyline-eval-cache` in the temp dir."""
+    configured = os.environ.get("STORYLINE_EVAL_CACHE")
+    path = Path(configured) if configured else Path(tempfile.gettempdir()) / "storyline-eval-cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write(path: Path, cached: dict[str, Analysis]) -> None:
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(cached))
+    os.replace(partial, path)
+
+
+def analyses(articles: Sequence[Article], cache_name: str, *, save_every: int = 100) -> list[Analysis]:
+    """Analyses of the articles, cached per extractor version (analysing a few thousand articles
+    takes hours on a loaded machine; tuning the linker re-reads them many times).
+
+    The cache is rewritten every `save_every` new analyses, so an interrupted full run keeps what it
+    analysed and the next run resumes from there.
+    """
     from storyline.analyze import EXTRACTOR_VERSION
 
-    cache_dir = Path(tempfile.gettempdir()) / "storyline-eval-cache"
-    cache_dir.mkdir(exist_ok=True)
-    path = cache_dir / f"{cache_name}-v{EXTRACTOR_VERSION}.pkl"
+    path = cache_dir() / f"{cache_name}-v{EXTRACTOR_VERSION}.pkl"
     cached: dict[str, Analysis] = pickle.loads(path.read_bytes()) if path.exists() else {}
     missing = [a for a in articles if a.id not in cached]
-    for article, analysis in _analyze(missing):
+    for done, (article, analysis) in enumerate(_analyze(missing), start=1):
         cached[article.id] = analysis
+        if done % save_every == 0:
+            _write(path, cached)
     if missing:
-        path.write_bytes(pickle.dumps(cached))
+        _write(path, cached)
     return [cached[a.id] for a in articles]
 
 
@@ -128,6 +147,7 @@ def link_stream(pairs: Iterable[tuple[Article, Analysis]], config: LinkConfig = 
     engine = create_engine("sqlite://")
     memberships: dict[str, list[tuple[int, int, str, str]]] = {}
     with engine.begin() as conn:
+        schema.metadata.create_all(conn)
         story_tables.ensure(conn)
     for article, analysis in pairs:
         with engine.begin() as conn:

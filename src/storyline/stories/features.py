@@ -66,6 +66,8 @@ class Passage:
     signatures: set[str] = field(default_factory=set)
     killed: int | None = None
     injured: int | None = None
+    first: bool = True
+    """Whether this is the article's opening passage, whose headline is the article's own."""
 
 
 def day(value: str | None) -> str | None:
@@ -170,11 +172,19 @@ def paragraph_spans(article: Article) -> list[tuple[int, int]]:
 
 
 def _event_keys(events: list[Event]) -> tuple[set[str], set[str], set[int]]:
-    """Families, actors and city-level places (gazetteer ids, countries and states left out)."""
+    """Families, actors and city-level places (gazetteer ids, countries and states left out).
+
+    Only events with an actor or a place bring a family: a bare "soldiers have been sent" in a flood
+    report tells no happening of its own. Statements (the diplomacy family) bring no place: "Moscow
+    denies targeting civilians" is said in a capital about a happening elsewhere.
+    """
     coarse, _ = _coarse_places()
-    families = {FAMILIES.get(e.type, e.type) for e in events}
+    families = {FAMILIES.get(e.type, e.type) for e in events if e.actors or e.geonameid}
     actors = {a for e in events for a in e.actors}
-    places = {e.geonameid for e in events if e.geonameid and e.geonameid not in coarse}
+    places = {
+        e.geonameid for e in events
+        if e.geonameid and e.geonameid not in coarse and FAMILIES.get(e.type) != "diplomacy"
+    }
     return families, actors, places
 
 
@@ -273,6 +283,7 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
             headline=headline,
             lead=first_sentence(document[article.body_offset:end] if index == 0 else text),
             terms=terms(text),
+            first=index == 0,
         )
         for mention in analysis.mentions:
             if start <= mention.start < end and types.get(mention.entity_id, "PERSON") in ACTOR_TYPES:

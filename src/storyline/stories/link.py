@@ -57,6 +57,9 @@ class LinkConfig:
     story_needs_specific: bool = True
     story_strong: float = 0.5
     story_subjects: int = 1
+    story_specific_share: float = 0.2
+    story_backdrop_share: float = 0.5
+    story_share_floor: int = 100
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12
@@ -106,10 +109,13 @@ def _id(prefix: str, passage: Passage) -> str:
     return prefix + digest
 
 
-def _idf(conn: Connection, passage: Passage) -> dict[str, float]:
-    """Count the passage into document frequencies, then return smoothed IDF for its keys."""
+def _idf(conn: Connection, passage: Passage, floor: int = 1) -> tuple[dict[str, float], dict[str, float]]:
+    """Count the passage into document frequencies; return smoothed IDF for its keys and the share
+    of passages holding each of its terms (`t:`), entities (`e:`) and signatures (`g:`): document
+    frequency over the passage count, taken as at least `floor` (until the archive is that large,
+    shares are judged as if it were)."""
     table = st.link_df
-    keys = [f"t:{t}" for t in passage.terms] + [f"e:{e}" for e in passage.entities] + [DOC_COUNT_KEY]
+    keys = [f"t:{t}" for t in passage.terms] + [f"e:{e}" for e in passage.entities] + [f"g:{g}" for g in passage.signatures] + [DOC_COUNT_KEY]
     known: dict[str, int] = {}
     for chunk in range(0, len(keys), 500):
         part = keys[chunk : chunk + 500]
@@ -121,7 +127,9 @@ def _idf(conn: Connection, passage: Passage) -> dict[str, float]:
     if fresh:
         conn.execute(insert(table), fresh)
     total = known.get(DOC_COUNT_KEY, 0) + 1
-    return {k: math.log((total + 1) / (known.get(k, 0) + 1.5)) + 1.0 for k in keys if k != DOC_COUNT_KEY}
+    idf = {k: math.log((total + 1) / (known.get(k, 0) + 1.5)) + 1.0 for k in keys if k != DOC_COUNT_KEY}
+    share = {k: (known.get(k, 0) + 1) / max(total, floor) for k in keys if k != DOC_COUNT_KEY}
+    return idf, share
 
 
 def _top(weights: dict[str, float], n: int) -> list[str]:
@@ -164,29 +172,37 @@ def _profiles(conn: Connection, table: Any, ids: list[str]) -> dict[str, dict[st
 
 def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> str:
     """"near" when the dates allow the same happening, "late" for a follow-up (arrest, trial) long
-    after it, "no" otherwise."""
-    lo, hi = profile["date_lo"], profile["date_hi"]
+    after it, "no" otherwise.
+
+    Windows are measured from the day the members agree the happening took place
+    (`profile.happened`), not from the span of dates the members cover: a span grows with every
+    member, so a development measured by it slides along a busy beat and swallows a month of it.
+    """
+    anchor = prof.happened(profile)
     window = config.dev_window_days
     if passage.dated:
-        if gap(passage.date, lo) <= window and gap(hi, passage.date) <= window:
+        if abs(gap(anchor, passage.date)) <= window:
             return "near"
-    elif gap(lo, passage.published) >= -window and gap(hi, passage.published) <= config.dev_follow_days:
+    elif -window <= gap(anchor, passage.published) <= config.dev_follow_days:
         return "near"
-    return "late" if 0 < gap(hi, passage.date) <= config.dev_late_days else "no"
+    return "late" if 0 < gap(anchor, passage.date) <= config.dev_late_days else "no"
 
 
-def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig) -> float:
+def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig, share: dict[str, float] | None = None) -> float:
     """Similarity of a passage to a development; -1 when the dates rule it out.
 
     Two shootings on the same day differ in place, names and counts: disjoint cities (gazetteer
     places, compared by mention counts so one stray match does not make two cities one) cost
     `dev_w_city_conflict`, disjoint street-level places `dev_w_place_conflict`,
     different casualty counts `dev_w_casualties`. A follow-up
-    reported long after the happening must name a person the development names and pays
+    reported long after the happening must name a person the development names, one not named in
+    more than `story_specific_share` of all passages (a suspect, not a head of state), and pays
     `dev_late_penalty`, so only strong evidence carries it across the gap.
     """
     fit = _date_fit(passage, profile, config)
-    if fit == "no" or (fit == "late" and config.dev_late_needs_person and not passage.persons & set(profile["persons"])):
+    share = share or {}
+    persons = {e for e in passage.persons if share.get(f"e:{e}", 0.0) <= config.story_specific_share}
+    if fit == "no" or (fit == "late" and config.dev_late_needs_person and not persons & set(profile["persons"])):
         return -1.0
     fine = set(profile["fine_places"])
     score = config.dev_w_terms * prof.cosine(prof.weights(passage.terms, idf, "t:"), prof.weights(profile["terms"], idf, "t:"))
@@ -207,7 +223,7 @@ def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], 
     return score
 
 
-def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig) -> float:
+def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig, share: dict[str, float] | None = None) -> float:
     """Similarity of a passage to a storyline: shared actors, claim signatures and vocabulary; -1
     when nothing specific is shared.
 
@@ -217,17 +233,33 @@ def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float]
     a shared specific entity (a person, organisation or city: `features.is_specific`), or the same
     subject: the passage's most-named entity among the story's `story_subjects` most-named ones (a
     country can be what a story is about, as Syria is for the Syrian uprising).
+
+    What a whole archive is about carries no storyline: in coverage of one war, Zelenskyy and Putin
+    are named in every other report and Ukraine is every report's subject. So a specific entity
+    or signature counts only while at most `story_specific_share` of the passages name it; terms and
+    entities in more than `story_backdrop_share` of them are the archive's backdrop: they are
+    neither a subject nor part of the similarity (`share`, from the online document frequencies).
+    In a stream mixing topics no topic's country reaches that share; in an archive of one war,
+    Russia and Ukraine are in nine passages of ten.
     """
-    shared_signature = bool(passage.signatures & set(profile["signatures"]))
-    score = config.story_w_terms * prof.cosine(prof.weights(passage.terms, idf, "t:"), prof.weights(profile["terms"], idf, "t:"))
-    score += config.story_w_entities * prof.cosine(prof.weights(passage.entities, idf, "e:"), prof.weights(profile["entities"], idf, "e:"))
+    share = share or {}
+    signatures = {g for g in passage.signatures if share.get(f"g:{g}", 0.0) <= config.story_specific_share}
+    shared_signature = bool(signatures & set(profile["signatures"]))
+    backdrop = {k for k, v in share.items() if v > config.story_backdrop_share}
+
+    def foreground(counts: dict[str, Any], prefix: str) -> dict[str, float]:
+        return prof.weights({k: v for k, v in counts.items() if prefix + k not in backdrop}, idf, prefix)
+
+    score = config.story_w_terms * prof.cosine(foreground(passage.terms, "t:"), foreground(profile["terms"], "t:"))
+    score += config.story_w_entities * prof.cosine(foreground(passage.entities, "e:"), foreground(profile["entities"], "e:"))
     if shared_signature:
         score += config.story_w_signatures
     leading = {e for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))[: config.story_subjects]}
     top = max(passage.entities.values(), default=0)
-    subject = {e for e, n in passage.entities.items() if n == top}
-    specific = shared_signature or bool(passage.specific & set(profile["entities"])) or bool(subject & leading)
-    if config.story_needs_specific and not specific and score < config.story_strong:
+    subject = {e for e, n in passage.entities.items() if n == top and f"e:{e}" not in backdrop}
+    specific = {e for e in passage.specific if share.get(f"e:{e}", 0.0) <= config.story_specific_share}
+    specific_evidence = shared_signature or bool(specific & set(profile["entities"])) or bool(subject & leading)
+    if config.story_needs_specific and not specific_evidence and score < config.story_strong:
         return -1.0
     return score
 
@@ -320,13 +352,13 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     the only evidence for it would be the very document that was split. Stories other articles
     have built up are joined on their merits.
     """
-    idf = _idf(conn, passage)
+    idf, share = _idf(conn, passage, config.story_share_floor)
     window = config.dev_window_days
     anchor = passage.date if passage.dated else passage.published
     lo, hi = shift(anchor, -max(config.dev_late_days, config.dev_follow_days)), shift(anchor, window)
     dev_keys = _keys(passage, idf, config, "d")
     dev_profiles = _profiles(conn, st.developments, _candidates(conn, "d", dev_keys, lo, hi, config.candidates))
-    dev_scores = {k: dev_score(passage, p, idf, config) for k, p in dev_profiles.items()}
+    dev_scores = {k: dev_score(passage, p, idf, config, share) for k, p in dev_profiles.items()}
     dev_id, score = _best({k: v for k, v in dev_scores.items() if v >= config.dev_threshold})
     new_dev = dev_id is None
     if dev_id is None:
@@ -336,7 +368,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
         s_lo, s_hi = shift(passage.date, -config.story_window_days), shift(passage.date, config.story_window_days)
         story_profiles = _profiles(conn, st.stories, _candidates(conn, "s", story_keys, s_lo, s_hi, config.candidates))
         story_scores = {
-            k: story_score(passage, p, idf, config) - (config.story_sibling_penalty if k in siblings and p["articles"] == [passage.article_id] else 0.0)
+            k: story_score(passage, p, idf, config, share) - (config.story_sibling_penalty if k in siblings and p["articles"] == [passage.article_id] else 0.0)
             for k, p in story_profiles.items()
         }
         story_id, story_match = _best({k: v for k, v in story_scores.items() if v >= config.story_threshold})
@@ -376,7 +408,10 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
 
     story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     story_weights = prof.weights(story_profile["terms"], idf, "t:")
-    prof.add_title(story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), story_weights))
+    if passage.first or not story_profile["titles"]:
+        # A later passage of a round-up has no headline of its own, only its first sentence, which
+        # names the story only until a member brings a real headline.
+        prof.add_title(story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), story_weights))
     _count_outlet(conn, story_profile, story_id, passage.article_id)
     developments = conn.execute(select(func.count()).select_from(st.developments).where(st.developments.c.story_id == story_id)).scalar_one()
     seq = conn.execute(
