@@ -451,6 +451,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes; each keeps its own cache and rate-limit buckets.")] = 1,
     rate_limit: Annotated[str, typer.Option(help="Reads per client address, e.g. 600/minute, or off.")] = "off",
     write_rate_limit: Annotated[str, typer.Option(help="Writes per client address, e.g. 60/minute, or off.")] = "60/minute",
+    cors_origin: Annotated[list[str] | None, typer.Option(help="Origin allowed to call the API from a browser (repeatable); CORS is off without one.")] = None,
 ) -> None:
     """Serve the web reader at / and the JSON API at /api/v1 (docs at /docs)."""
     import json
@@ -468,7 +469,8 @@ def serve(
             raise typer.Exit(2) from exc
     engine = _engine(db, create=True)
     engine.dispose()
-    options = {"db": db, "token": token, "read_token": read_token, "read_rate": rate_limit, "write_rate": write_rate_limit}
+    options = {"db": db, "token": token, "read_token": read_token, "read_rate": rate_limit, "write_rate": write_rate_limit,
+               "cors_origins": cors_origin or []}
     console.print(f"storyline serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     if workers == 1:
         uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
