@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -226,18 +227,16 @@ def server_cpu(process: subprocess.Popen[bytes]) -> float:
     return total
 
 
-async def each_once(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    """Every path requested once (first builds: nothing cached yet), `clients` at a time, for at most `seconds`."""
+async def _requests(base: str, next_path: Callable[[], str | None], clients: int, seconds: float, timeout: float) -> dict[str, Any]:
+    """`clients` tasks GET the paths `next_path` hands out until it says None or `seconds` pass."""
     latencies: list[float] = []
     errors: Counter[str] = Counter()
-    queue = list(paths)
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
 
         async def worker() -> None:
-            while queue and time.monotonic() < deadline:
-                path = queue.pop()
+            while time.monotonic() < deadline and (path := next_path()) is not None:
                 started = time.perf_counter()
                 try:
                     response = await client.get(path)
@@ -251,36 +250,27 @@ async def each_once(base: str, paths: list[str], clients: int, seconds: float) -
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.monotonic() - began
     return _summary(latencies, errors, elapsed)
+
+
+async def each_once(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """Every path requested once (first builds: nothing cached yet), `clients` at a time, for at most `seconds`."""
+    queue = list(paths)
+    return await _requests(base, lambda: queue.pop() if queue else None, clients, seconds, timeout=60)
 
 
 async def random_gets(base: str, paths: list[str], clients: int, requests: int, seconds: float) -> dict[str, Any]:
     """The Python load generator: `clients` tasks issue up to `requests` random GETs, for at most `seconds`."""
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    issued = 0
     rng = random.Random(7)
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    issued = 0
 
-        async def worker() -> None:
-            nonlocal issued
-            while issued < requests and time.monotonic() < deadline:
-                issued += 1
-                started = time.perf_counter()
-                path = rng.choice(paths)
-                try:
-                    response = await client.get(path)
-                    if response.status_code != 200:
-                        errors[f"HTTP {response.status_code} {path}"] += 1
-                except httpx.HTTPError as exc:
-                    errors[f"{type(exc).__name__} {path}"] += 1
-                latencies.append((time.perf_counter() - started) * 1000)
+    def pick() -> str | None:
+        nonlocal issued
+        if issued >= requests:
+            return None
+        issued += 1
+        return rng.choice(paths)
 
-        began = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.monotonic() - began
-    return _summary(latencies, errors, elapsed)
+    return await _requests(base, pick, clients, seconds, timeout=30)
 
 
 def _summary(latencies: list[float], errors: Counter[str], elapsed: float) -> dict[str, Any]:
