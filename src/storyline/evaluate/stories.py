@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from storyline.evaluate.developments import analyses, bcubed, clean_all, link_stream, read_jsonl, tfidf_baseline
+from storyline.evaluate.developments import analyses, clean_all, clustering_report, link_stream, read_jsonl
 from storyline.model import Analysis, Article, RawItem
 from storyline.stories.link import LinkConfig
 
@@ -60,16 +60,9 @@ def evaluate(path: Path, *, limit: int | None = None, config: LinkConfig = LinkC
     rows, links = linked(Path(path), limit, config)
     gold = {article.id: topic(record["folder"]) for article, record, _ in rows}
     predicted = {article_id: passages[0][3] for article_id, passages in links.items() if passages}
-    p, r, f = bcubed(predicted, gold)
     articles = list({article.id: article for article, _, _ in rows}.values())
     return {
-        "articles": len(articles),
-        "analysis_failed": sum(f.version == "failed" for _, _, f in rows),
         "topics": len(set(gold.values())),
         "stories": len(set(predicted.values())),
-        "bcubed_precision": round(p, 4),
-        "bcubed_recall": round(r, 4),
-        "bcubed_f1": round(f, 4),
-        "baseline": {k: round(v, 4) if isinstance(v, float) else v for k, v in tfidf_baseline(
-            [a.id for a in articles], [a.document for a in articles], gold).items()},
+        **clustering_report(articles, [f for _, _, f in rows], predicted, gold),
     }

@@ -30,6 +30,19 @@ def _article_select() -> Any:
     ).select_from(arts.outerjoin(srcs, arts.c.source_id == srcs.c.id))
 
 
+def filtered_articles(since: str | None, until: str | None, source: str | None) -> Any:
+    """The article select narrowed to a publication window (an `until` date covers its whole day) and a source."""
+    arts = schema.articles
+    query = _article_select()
+    if since:
+        query = query.where(arts.c.published >= since)
+    if until:
+        query = query.where(arts.c.published <= until + ("T23:59:59Z" if len(until) == 10 else ""))
+    if source:
+        query = query.where(schema.sources.c.name == source)
+    return query
+
+
 def list_articles(
     conn: Connection,
     *,
@@ -41,13 +54,7 @@ def list_articles(
 ) -> list[dict[str, Any]]:
     """Articles newest first; `since`/`until` compare against ISO publication times (dates work too)."""
     arts = schema.articles
-    query = _article_select()
-    if since:
-        query = query.where(arts.c.published >= since)
-    if until:
-        query = query.where(arts.c.published <= until + ("T23:59:59Z" if len(until) == 10 else ""))
-    if source:
-        query = query.where(schema.sources.c.name == source)
+    query = filtered_articles(since, until, source)
     query = query.order_by(arts.c.published.desc().nulls_last(), arts.c.id).limit(limit).offset(offset)
     return [dict(row._mapping) for row in conn.execute(query)]
 

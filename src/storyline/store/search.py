@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, func, or_, select, text
 
 from storyline.store import schema
 from storyline.store import story_tables as st
-from storyline.store.queries import _article_select
+from storyline.store.queries import _article_select, filtered_articles
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
@@ -226,13 +226,7 @@ def browse_articles(
     """
     arts = schema.articles
     published = func.coalesce(arts.c.published, "")
-    query = _article_select()
-    if since:
-        query = query.where(arts.c.published >= since)
-    if until:
-        query = query.where(arts.c.published <= until + ("T23:59:59Z" if len(until) == 10 else ""))
-    if source:
-        query = query.where(schema.sources.c.name == source)
+    query = filtered_articles(since, until, source)
     if entity:
         query = query.where(arts.c.id.in_(_ids_for_entity(entity)))
     if story:
