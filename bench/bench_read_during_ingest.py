@@ -20,24 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from ingest_runs import EXAMPLES, ingest  # noqa: E402
+from ingest_runs import example_store, ingest  # noqa: E402
 from served import Readers, Server, percentile  # noqa: E402
 
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ukraine-news" / "articles.jsonl"
-INPUTS = ["text", "html", "jsonl", "feeds", "web", "broken"]
 
 
 def measure(backend: str, idle: float, articles: int, readers: int, folder: Path) -> list[dict[str, object]]:
-    cluster = None
-    if backend == "postgres":
-        from pg import Cluster
-
-        cluster = Cluster()
-    try:
-        url = cluster.database() if cluster else f"sqlite:///{folder / backend}.db"
-        built = ingest([str(EXAMPLES / name) for name in INPUTS], url)
-        if built.returncode != 0:
-            raise SystemExit(f"could not build the store: {built.stderr[-2000:]}")
+    with example_store(backend, folder) as url:
         batch = folder / f"{backend}-batch.jsonl"
         batch.write_text("\n".join(NEWS.read_text().splitlines()[:articles]) + "\n")
         server = Server(url, folder / f"{backend}-serve.log")
@@ -56,9 +46,6 @@ def measure(backend: str, idle: float, articles: int, readers: int, folder: Path
             server.stop()
         if run.returncode != 0:
             raise SystemExit(f"ingest failed: {run.stderr[-2000:]}")
-    finally:
-        if cluster:
-            cluster.stop()
     rows = []
     for phase, seconds, samples in (("idle", idle, quiet), ("ingesting", ingest_seconds, busy)):
         every = [value for values in samples.values() for value in values]

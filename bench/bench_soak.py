@@ -27,11 +27,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from ingest_runs import EXAMPLES, ingest  # noqa: E402
+from ingest_runs import example_store  # noqa: E402
 from served import Readers, Server, auth, percentile  # noqa: E402
 
 NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ukraine-news" / "articles.jsonl"
-INPUTS = ["text", "html", "jsonl", "feeds", "web", "broken"]
 
 
 class Writer:
@@ -87,43 +86,30 @@ def main() -> None:
     parser.add_argument("--write-every", type=float, default=2.0, help="seconds between posts")
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
-    cluster = None
-    with tempfile.TemporaryDirectory(prefix="storyline-soak-") as folder:
-        if args.backend == "postgres":
-            from pg import Cluster
-
-            cluster = Cluster()
+    with tempfile.TemporaryDirectory(prefix="storyline-soak-") as folder, example_store(args.backend, Path(folder)) as url:
+        server = Server(url, Path(folder) / "serve.log")
+        rows: list[dict[str, float]] = []
         try:
-            url = cluster.database() if cluster else f"sqlite:///{Path(folder) / 'soak.db'}"
-            built = ingest([str(EXAMPLES / name) for name in INPUTS], url)
-            if built.returncode != 0:
-                raise SystemExit(f"could not build the store: {built.stderr[-2000:]}")
-            server = Server(url, Path(folder) / "serve.log")
-            rows: list[dict[str, float]] = []
-            try:
-                writer = Writer(server.url, args.write_every)
-                with Readers(server.url, threads=args.readers) as readers:
-                    writer.thread.start()
-                    started = time.monotonic()
-                    end = started + args.minutes * 60
-                    print("| minute | RSS MB | reads | read p50 ms | read p99 ms | writes | write p50 ms |\n|---|---|---|---|---|---|---|", flush=True)
-                    while (now := time.monotonic()) < end:
-                        time.sleep(min(args.interval, end - now))
-                        reads = [v for values in readers.take().values() for v in values]
-                        writes = writer.take()
-                        row = {"minute": (time.monotonic() - started) / 60, "rss": server.rss_mb(), "reads": len(reads),
-                               "p50": percentile(reads, 0.5) * 1000, "p99": percentile(reads, 0.99) * 1000,
-                               "writes": len(writes), "w50": percentile(writes, 0.5) * 1000}
-                        rows.append(row)
-                        print(f"| {row['minute']:.1f} | {row['rss']:.1f} | {row['reads']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['writes']} | {row['w50']:.0f} |", flush=True)
-                    writer.stop.set()
-                    writer.thread.join(timeout=300)
-                failures = readers.failures + writer.failures
-            finally:
-                server.stop()
+            writer = Writer(server.url, args.write_every)
+            with Readers(server.url, threads=args.readers) as readers:
+                writer.thread.start()
+                started = time.monotonic()
+                end = started + args.minutes * 60
+                print("| minute | RSS MB | reads | read p50 ms | read p99 ms | writes | write p50 ms |\n|---|---|---|---|---|---|---|", flush=True)
+                while (now := time.monotonic()) < end:
+                    time.sleep(min(args.interval, end - now))
+                    reads = [v for values in readers.take().values() for v in values]
+                    writes = writer.take()
+                    row = {"minute": (time.monotonic() - started) / 60, "rss": server.rss_mb(), "reads": len(reads),
+                           "p50": percentile(reads, 0.5) * 1000, "p99": percentile(reads, 0.99) * 1000,
+                           "writes": len(writes), "w50": percentile(writes, 0.5) * 1000}
+                    rows.append(row)
+                    print(f"| {row['minute']:.1f} | {row['rss']:.1f} | {row['reads']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['writes']} | {row['w50']:.0f} |", flush=True)
+                writer.stop.set()
+                writer.thread.join(timeout=300)
+            failures = readers.failures + writer.failures
         finally:
-            if cluster:
-                cluster.stop()
+            server.stop()
     # The server loads the spaCy model on its first post: memory is steady only after that interval.
     warm = next((n + 1 for n, r in enumerate(rows) if r["writes"]), len(rows))
     steady = rows[warm:] if len(rows) - warm >= 2 else rows

@@ -18,7 +18,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from typing import Any
 from store_state import accounted, problems, snapshot
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE_INPUTS = ["text", "html", "jsonl", "feeds", "web", "broken"]
+"""The examples' folders that the benchmarks ingest to start from a store like `make demo`'s."""
 RUN_TIMEOUT = 900.0
 
 
@@ -43,6 +46,26 @@ def corpus(folder: Path, copies: int = 1) -> Path:
             if sidecar.exists():
                 shutil.copy(sidecar, target / f"copy{n}-{sidecar.name}")
     return root
+
+
+@contextmanager
+def example_store(backend: str, folder: Path) -> Iterator[str]:
+    """A store holding the examples — a SQLite file in `folder`, or a database on a throwaway PostgreSQL
+    cluster that is stopped on exit — for benchmarks that serve and load a realistic small store."""
+    cluster = None
+    if backend == "postgres":
+        from pg import Cluster
+
+        cluster = Cluster()
+    try:
+        url = cluster.database() if cluster else f"sqlite:///{folder / backend}.db"
+        built = ingest([str(EXAMPLES / name) for name in EXAMPLE_INPUTS], url)
+        if built.returncode != 0:
+            raise SystemExit(f"could not build the store: {built.stderr[-2000:]}")
+        yield url
+    finally:
+        if cluster:
+            cluster.stop()
 
 
 @dataclass
