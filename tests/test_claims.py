@@ -123,3 +123,55 @@ def test_claim_date_falls_back_to_its_paragraph_then_to_none() -> None:
     assert [c.date for c in dated.claims] == ["2024-11-04"]
     undated = run(make_article("case", "", "The minister said that Russian forces had struck the city with two missiles.", "2024-11-06"))
     assert [c.date for c in undated.claims] == [None]
+
+
+@pytest.mark.parametrize("sentence", [
+    "North Korea on Monday confirmed for the first time that it had sent troops to fight for Russia.",
+    "North Korea confirmed in a statement that it had sent troops to Russia.",
+])
+def test_confirmation_through_an_adjunct_clause_is_a_confirmation_by_the_subject(sentence: str) -> None:
+    """"confirmed for the first time that …": the parser hangs the clause on "time", yet it is what was
+    confirmed, and by the subject, never by a weekday."""
+    analysis = run(make_article("case", "", sentence, "2025-04-28"))
+    claim = next(c for c in analysis.claims if c.signature and c.signature.startswith("deploy_troops|"))
+    assert claim.status == "confirmed"
+    assert claim.claimant == "North Korea"
+    assert claim.text.startswith("it had sent troops")
+
+
+def test_headline_admits_is_a_confirmation() -> None:
+    analysis = run(make_article("case", "US condemns North Korea after Pyongyang admits sending troops to Russia",
+                                "The United States condemned North Korea on Tuesday.", "2025-04-29"))
+    (claim,) = [c for c in analysis.claims if c.signature and c.signature.startswith("deploy_troops|")]
+    assert (claim.status, claim.claimant) == ("confirmed", "North Korea")
+
+
+@pytest.mark.parametrize(("sentence", "modality"), [
+    ("North Korea did not say how many soldiers it had sent to Russia.", "asserted"),
+    ("The Pentagon has not confirmed that North Korean troops were sent to Russia.", "hedged"),
+    ("Officials in Seoul would not say whether troops were sent to Russia.", "hedged"),
+])
+def test_a_negated_speech_act_vouches_for_nothing(sentence: str, modality: str) -> None:
+    """Who "did not say" or "has not confirmed" something is not its claimant, and the event is not denied."""
+    analysis = run(make_article("case", "", sentence, "2025-04-28"))
+    event = next(e for e in analysis.events if e.type == "deploy troops")
+    assert (event.modality, event.asserted_by) == (modality, None)
+    assert all(c.claimant_entity_id is None and c.status != "denied" for c in analysis.claims)
+
+
+def test_an_unresolved_pronoun_is_no_claimant() -> None:
+    claim = first_claim("He said that Russia had sent troops to Belarus.")
+    assert (claim.claimant, claim.claimant_entity_id) == (None, None)
+
+
+@pytest.mark.parametrize(("sentence", "status", "claimant"), [
+    ("North Korea was forced to admit that it had sent troops to Russia.", "confirmed", "North Korea"),
+    ("The Pentagon has yet to confirm that North Korean troops were sent to Russia.", "reported", None),
+    ("Blinken urged Putin to deny that Russia had sent troops to Belarus.", None, None),
+])
+def test_a_wanted_speech_act_is_not_performed_but_a_forced_one_is(sentence: str, status: str | None, claimant: str | None) -> None:
+    analysis = run(make_article("case", "", sentence, "2025-04-28"))
+    claims = [c for c in analysis.claims if c.signature and c.signature.startswith("deploy_troops|")]
+    assert all(c.status != "denied" for c in analysis.claims)
+    if status is not None:
+        assert [(c.status, c.claimant) for c in claims] == [(status, claimant)]

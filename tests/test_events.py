@@ -186,3 +186,55 @@ def test_every_subtype_has_an_acled_code() -> None:
         for subtype in (None, *kind.subtypes):
             event_type, sub_event_type = to_acled(kind.name, subtype)
             assert event_type and sub_event_type
+
+
+@pytest.mark.parametrize(("title", "body", "sender", "receiver"), [
+    ("Zelensky says North Korea is sending people to fight alongside Russian forces", "", "north korea", "russia"),
+    ("", "Zelenskyy warned that Pyongyang was now sending people as well as weapons to Moscow's army.",
+     "north korea", "russia"),
+    ("", "The deployment of North Korean troops to Russia alarmed Seoul.", "north korea", "russia"),
+    ("", "North Korea's dispatch of 10,000 soldiers to Russia was confirmed.", "north korea", "russia"),
+    ("", "Russia's deployment of North Korean troops in Kursk alarmed Seoul.", "north korea", "russia"),
+])
+def test_deployment_sender_comes_first_and_the_side_fought_for_is_not_the_actor(
+    title: str, body: str, sender: str, receiver: str
+) -> None:
+    """The forces' owner leads the actors; an army the troops are sent to or fight beside belongs to the
+    receiving side, never to the deploying one."""
+    analysis = run(make_article("case", title, body or title, "2024-10-14"))
+    found = [e for e in analysis.events if e.type == "deploy troops"]
+    assert found, f"no deployment in {title or body!r}"
+    event = found[0]
+    assert names(analysis, event.actors[:1]) == {sender}
+    assert receiver in names(analysis, event.actors[1:] + event.targets)
+
+
+def test_a_weather_storm_is_no_attack_but_storming_a_building_is() -> None:
+    calm = run(make_article("case", "", "The storm dumped a year's rain on the region in eight hours.", "2024-10-30"))
+    assert not [e for e in calm.events if e.type == "attack"]
+    assert single("Gunmen stormed the police station in the town.", "attack").trigger == "stormed"
+
+
+@pytest.mark.parametrize("body", [
+    "Blinken said North Korean troops had begun combat in Russia's Kursk region. They are fighting alongside Russian forces, he said.",
+    "North Korean troops have begun combat in the Kursk region. They are fighting alongside Russian forces.",
+])
+def test_they_is_the_subject_carried_over_never_a_town(body: str) -> None:
+    analysis = run(make_article("case", "", body, "2024-11-14"))
+    event = next(e for e in analysis.events if e.type == "attack" and e.trigger == "fighting")
+    assert names(analysis, event.actors) == {"north korea"}
+
+
+@pytest.mark.parametrize("sentence", [
+    "The alliance would provide enhanced air, missile and drone defence to Poland.",
+    "Russian billionaire Oleg Tinkov has blasted Russia's war in Ukraine.",
+])
+def test_weapons_as_equipment_and_blasted_as_criticism_are_no_attacks(sentence: str) -> None:
+    analysis = run(make_article("case", "", sentence, "2024-03-01"))
+    assert not [e for e in analysis.events if e.type == "attack"]
+
+
+def test_not_ruling_out_a_deployment_leaves_it_possible_not_denied() -> None:
+    event = single("Macron said he would not rule out sending Western troops to Ukraine.")
+    assert event.modality != "denied"
+    assert single("Sending Western troops to Ukraine cannot be ruled out.").modality == "hedged"

@@ -7,6 +7,7 @@ bounds, a report's several counts of one kind added up.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -214,3 +215,63 @@ def test_as_of_basis_says_where_the_claims_day_comes_from() -> None:
     assert [as_of_basis(c, member) for c in claims] == ["article", "sentence", "published"]
     steps = {h["signature"]: h["history"][0] for h in claim_histories([member])}
     assert steps[SIGNATURE]["as_of"] == "2025-04-28" and steps[SIGNATURE]["as_of_basis"] == "article"
+
+
+def test_counts_of_separate_incidents_in_one_story_stay_apart_while_troops_sent_stay_one_series() -> None:
+    """Two strikes of one long story are two developments: each one's toll is a series of its own, revised
+    report by report, while the troops sent and a war's running toll are followed across the whole story."""
+    def report(key: str, published: str, text: str, development: str, killed: tuple[str, str, float],
+               troops: str | None = None, subtype: str | None = "missile strike", geonameid: int | None = None) -> Member:
+        article = _report(key, published, text)
+        place = next(word for word in ("Kharkiv", "Odesa", "Kursk") if word in text)
+        toll = _figure(article, killed[0], killed[1], value=killed[2])
+        events = [replace(_event(article, text.split(". ")[0] + ".", "attack", ("ru",), killed=toll), place=place, subtype=subtype,
+                          geonameid=geonameid)]
+        quantities = [toll]
+        if troops is not None:
+            size = _figure(article, troops, "troops", value=float(troops.replace(",", "")))
+            events.append(_event(article, text.split(". ")[1], "deploy troops", ("nk",), size=size))
+            quantities.append(size)
+        return replace(_member(article, tuple(events), tuple(quantities)), development_id=development)
+
+    members = [
+        report("a1", "2024-11-04", "A missile strike on Kharkiv killed three people. North Korea sent 10,000 troops.",
+               "dev-kharkiv", ("three", "people killed", 3), "10,000"),
+        report("b1", "2024-11-05", "A missile strike on Odesa killed two people. North Korea sent 11,000 troops.",
+               "dev-odesa", ("two", "people killed", 2), "11,000"),
+        report("a2", "2024-11-06", "The Kharkiv missile strike toll rose to five. More later.", "dev-kharkiv", ("five", "killed", 5)),
+    ]
+    series = number_series(members, {"ru": "Russia", "nk": "North Korea"})
+    killed = {s["development_id"]: s for s in series if s["quantity"] == "killed"}
+    assert set(killed) == {"dev-kharkiv", "dev-odesa"}
+    assert [p["values"][0]["min"] for p in killed["dev-kharkiv"]["points"]] == [3, 5]
+    assert [p["values"][0]["min"] for p in killed["dev-odesa"]["points"]] == [2]
+    assert (killed["dev-kharkiv"]["place"], killed["dev-odesa"]["place"]) == ("Kharkiv", "Odesa")
+    (troops,) = [s for s in series if s["quantity"] == "size"]
+    assert troops["of"] == "North Korea" and troops["development_id"] is None
+    assert [p["values"][0]["min"] for p in troops["points"]] == [10000, 11000]
+    without = number_series([replace(m, development_id=None) for m in members], {"ru": "Russia"})
+    assert len([s for s in without if s["quantity"] == "killed"]) == 1
+    running = [
+        report("w1", "2024-12-17", "Fighting in Kursk killed 30 soldiers. More later.", "dev-december",
+               ("30", "soldiers killed", 30), subtype="armed clash"),
+        report("w2", "2025-01-13", "About 300 soldiers died in Kursk. More later.", "dev-january",
+               ("About 300", "soldiers killed", 300), subtype=None),
+    ]
+    (toll,) = [s for s in number_series(running) if s["quantity"] == "killed"]
+    assert toll["development_id"] is None and [p["values"][0]["min"] for p in toll["points"]] == [30, 300]
+    kharkiv = 706483  # GeoNames: a city, so an attack there is one incident even without a weapon named
+    town = report("t1", "2024-11-07", "An attack on Kharkiv killed four people. More later.", "dev-town",
+                  ("four", "people killed", 4), subtype=None, geonameid=kharkiv)
+    assert {s["development_id"] for s in number_series([*running, town]) if s["quantity"] == "killed"} == {None, "dev-town"}
+
+
+def test_a_troop_figure_belongs_to_the_party_whose_troops_its_sentence_names_not_to_a_place() -> None:
+    text = "Estimates of the deployment have grown. Officials put the number of Ruritanian troops in Borduria at between 1,000 and 1,200."
+    article = _report("r", "2024-11-05", text)
+    figure = _figure(article, "between 1,000 and 1,200", "troops", min=1000, max=1200)
+    deployment = replace(_event(article, "Estimates of the deployment have grown.", "deploy troops"), place="Borduria")
+    mention = Mention(article.id, *_span(article, "Ruritanian"), "Ruritanian", "ru")
+    member = _member(article, (deployment,), (figure,), mentions=(mention,))
+    (series,) = number_series([member], {"ru": "Ruritania"})
+    assert (series["quantity"], series["of"]) == ("size", "Ruritania")

@@ -222,3 +222,28 @@ def test_headline_speaker_and_cue_after_an_exclamation(nlp: Language) -> None:
     assert (headline.speaker, headline.cue) == ("Bolton", ":")
     proud = _quote_containing(found, "Alabama is proud")
     assert (proud.speaker, proud.cue) == ("Senator Jeff Sessions", "said")
+
+
+def test_a_weekday_is_never_the_speaker(nlp: Language) -> None:
+    """A headline run into the first sentence puts the subject on another line; the phrase before the
+    cue is then "on Monday", which says when, not who."""
+    body = ("North Korea on Monday confirmed for the first time that it had sent troops to fight for Russia, "
+            "ending months of silence.")
+    found, _ = _analyse(nlp, _article(body, title="North Korea confirms for the first time that its troops fought for Russia"))
+    confirmed = _quote_containing(found, "it had sent troops")
+    assert confirmed.speaker == "North Korea"
+    assert confirmed.content.startswith("it had sent troops")
+    assert all(q.speaker != "Monday" for q in found)
+
+
+def test_a_negated_cue_is_no_quote(nlp: Language) -> None:
+    found, _ = _analyse(nlp, _article("North Korea did not say how many soldiers it had sent. Seoul said 3,000 more had gone."))
+    assert [q.content for q in found] == ["3,000 more had gone"]
+
+
+def test_a_participle_cue_after_a_reported_clause_is_the_reporters(nlp: Language) -> None:
+    text = ("Governor Ruth Alder said on Sunday that the partnership between the two towns had moved beyond trade, "
+            "warning that the mill was now sending workers to the harbour.")
+    found, _ = _analyse(nlp, _article(text))
+    (warned,) = [q for q in found if q.cue == "warning"]
+    assert (warned.speaker, warned.content) == ("Governor Ruth Alder", "the mill was now sending workers to the harbour")

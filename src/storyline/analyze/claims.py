@@ -14,13 +14,15 @@ from collections.abc import Sequence
 from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze.context import EntityIndex
-from storyline.analyze.events import DATE_VALUE, Lexicon, lexicon, speech_act
+from storyline.analyze.events import DATE_VALUE, Lexicon, act_lemma, lexicon, speech_act, unsaid
 from storyline.analyze.nlp import text as doc_text
 from storyline.analyze.ontology import key
 from storyline.model import Article, Claim, ClaimStatus, Event, Quote, TimeRef
 
 
 SPEECH_TYPES = frozenset({"express concern", "demand", "confirm", "deny"})
+_UNRESOLVED = frozenset({"he", "she", "they", "it", "we", "i", "you", "who", "which", "that"})
+"""Pronouns the entity index could not resolve: naming one as claimant tells a reader nothing."""
 
 
 def signature(event: Event) -> str | None:
@@ -62,6 +64,8 @@ def extract(
             continue
         headline = sentence if event.start < article.body_offset else None
         act, speaker = speech_act(trigger, index, lex, headline=headline)
+        if act is not None and unsaid(act):
+            act, speaker = None, None
         quote = next((q for q in quotes if q.content_start <= trigger.idx < q.content_end), None)
         status = _status(event, act, lex)
         span = _proposition(trigger, sentence, act, quote, headline)
@@ -89,7 +93,7 @@ def _trigger(sentence: Span, event: Event) -> Token | None:
 
 
 def _status(event: Event, act: Token | None, lex: Lexicon) -> ClaimStatus:
-    lemma = act.lemma_.lower() if act is not None else ""
+    lemma = act_lemma(act) if act is not None else ""
     if event.modality == "denied" or lemma in lex.lists["deny_verbs"]:
         return "denied"
     if lemma in lex.lists["retract_verbs"]:
@@ -125,11 +129,11 @@ def _proposition(
 def _claimant_name(entity_id: str | None, index: EntityIndex, act: Token | None, quote: Quote | None) -> str | None:
     if entity_id is not None and entity_id in index.entities:
         return index.entities[entity_id].name
-    if quote is not None and quote.speaker:
+    if quote is not None and quote.speaker and quote.speaker.casefold() not in _UNRESOLVED:
         return quote.speaker
     if act is not None:
         subject = next((c for c in act.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subject is not None:
+        if subject is not None and subject.lower_ not in _UNRESOLVED and subject.ent_type_ not in ("DATE", "TIME"):
             return " ".join(t.text for t in subject.subtree)
     return None
 
@@ -180,7 +184,7 @@ def _dated(
 
 def _restated(act: Token | None, claimant_id: str | None, events: Sequence[Event], published: str | None, lex: Lexicon) -> str | None:
     """The date of a dated confirmation or denial by the same party elsewhere in the article."""
-    lemma = act.lemma_.lower() if act is not None else ""
+    lemma = act_lemma(act) if act is not None else ""
     kind = "confirm" if lemma in lex.lists["confirm_verbs"] else "deny" if lemma in lex.lists["deny_verbs"] else None
     if kind is None or claimant_id is None:
         return None

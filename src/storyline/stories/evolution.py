@@ -10,11 +10,12 @@ only where its words add them ("another 3,000"), never where a figure is merely 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from storyline.analyze.events import country_ids
 from storyline.model import Analysis, Article, Claim, Event, Quantity
 from storyline.stories.features import day
 
@@ -32,19 +33,26 @@ ELISION_REACH = 60
 ELIDED_NOUNS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                           "october", "november", "december", "autumn", "spring", "summer", "winter", "year"})
 """Words the parser takes for a bare figure's noun when the real noun is left out ("3,000 in January")."""
+INCIDENT_SUBTYPES = frozenset({"missile strike", "drone strike", "air strike", "shelling", "shooting", "bombing",
+                               "grenade", "suicide bombing", "mob violence"})
+"""Attacks that are one incident (a strike, a shooting); an "armed clash" or a bare "killed" may be a
+war's running toll, which the whole story follows."""
 ADDITIVE = frozenset({"another", "further", "additional", "extra"})
 """Words before a figure that put it on top of another; "more" does so after it ("3,000 more")."""
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One passage of a story with the article and facts it came from."""
+    """One passage of a story with the article and facts it came from, and the development (one
+    real-world happening) it belongs to when the caller knows it: counts of one incident form one
+    series, so two strikes in one story are never read as one toll revised."""
 
     article: Article
     analysis: Analysis
     start: int
     end: int
     source: str | None = None
+    development_id: str | None = None
 
 
 def _published(article: Article) -> str:
@@ -61,7 +69,8 @@ def as_of(claim: Claim, article: Article) -> str:
 def as_of_basis(claim: Claim, member: Member) -> str:
     """Where a claim's as-of day comes from, so a reader can weigh it: "sentence" (a date in its own
     sentence), "paragraph" (the nearest date in its paragraph), "article" (the same statement dated
-    elsewhere in the article) or "published" (no date in the text; the report's day stands for it)."""
+    elsewhere in the article) or "published" (no date in the text, or a date away from the claim that is
+    the report's own day: "confirms …" in a headline with "on Monday" further down a Monday report)."""
     found = day(claim.date)
     if found is None or found != as_of(claim, member.article):
         return "published"
@@ -71,8 +80,8 @@ def as_of_basis(claim: Claim, member: Member) -> str:
     dated = [t for t in member.analysis.timerefs if (t.value or "")[:10] == found]
     for basis, (left, right) in (("sentence", sentence), ("paragraph", paragraph)):
         if any(left <= t.start < right for t in dated):
-            return basis
-    return "article"
+            return basis if basis == "sentence" or found != _published(member.article) else "published"
+    return "article" if found != _published(member.article) else "published"
 
 
 def _sentence_bounds(document: str, start: int, end: int) -> tuple[int, int]:
@@ -181,14 +190,21 @@ def _closest(quantity: Quantity, member: Member, candidates: list[Event]) -> Eve
 
 
 def _owner(quantity: Quantity, member: Member) -> str | None:
-    """The party named between a troop figure and its noun ("3,000 North Korean soldiers")."""
+    """The party named between a troop figure and its noun ("3,000 North Korean soldiers"), else the one
+    party whose troops its sentence names ("put the number of North Korean troops in Russia at between
+    10,000 and 12,000")."""
     document = member.article.document
+    left, right = _sentence_bounds(document, quantity.start, quantity.end)
+    owners = set()
     for mention in member.analysis.mentions:
+        rest = document[mention.end : mention.end + 20].casefold().split()
+        if not rest or rest[0].strip(".,;") not in TROOP_NOUNS:
+            continue
         if quantity.end <= mention.start <= quantity.end + 4:
-            rest = document[mention.end : mention.end + 20].casefold().split()
-            if rest and rest[0].strip(".,;") in TROOP_NOUNS:
-                return mention.entity_id
-    return None
+            return mention.entity_id
+        if left <= mention.start < right:
+            owners.add(mention.entity_id)
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _elided(quantity: Quantity, events: list[Event], document: str) -> tuple[Event, str] | None:
@@ -249,13 +265,40 @@ def _party(quantity: Quantity, event: Event | None, member: Member, events: list
 
 def _anchor(role: str, event: Event | None, owner: str | None, names: Mapping[str, str]) -> str:
     """Whose count it is: the party the figure's own words name, else the deploying or giving party of
-    its event, for sizes; casualty counts are the story's own, revised report after report whatever
-    actor or place each report names."""
+    its event, for sizes; casualty counts belong to their incident (the series key carries the
+    development), revised report after report whatever actor or place each report names."""
     if role != "size":
         return ""
     if owner is not None:
         return names.get(owner, owner)
     return event.place or "" if event is not None else ""
+
+
+def _incident(member: Member, events: list[Event], event: Event | None, quantity: Quantity) -> str | None:
+    """The development whose own toll a casualty figure is, or None for a running toll the whole story
+    follows as one series, so two strikes of one story keep two tolls and a war keeps one.
+
+    A figure of a strike or shooting, or of an attack on one town, is that incident's; one of
+    "fighting" (an armed clash) or of soldiers killed without a weapon named is the war's running toll;
+    any other figure ("the toll rose to five", "three people were killed") is its passage's incident if
+    the passage reports one."""
+    if event is not None and event.type == "attack" and event.subtype in INCIDENT_SUBTYPES:
+        return member.development_id
+    if event is not None and event.type == "attack" and event.subtype is not None:
+        return None
+    if TROOP_NOUNS & set((quantity.counted or "").casefold().split()):
+        return None
+    if event is not None and _one_incident(event):
+        return member.development_id
+    return member.development_id if any(_one_incident(e) for e in events) else None
+
+
+def _one_incident(event: Event) -> bool:
+    """A strike or shooting, or an attack placed in a town rather than a whole country."""
+    if event.type != "attack":
+        return False
+    local = event.geonameid is not None and event.geonameid not in country_ids()
+    return event.subtype in INCIDENT_SUBTYPES or (event.subtype is None and local)
 
 
 def _label(role: str, event_type: str) -> str:
@@ -295,13 +338,18 @@ def number_series(members: Iterable[Member], names: Mapping[str, str] | None = N
     """Each kind of quantity over time, one point per report.
 
     A kind is what is counted (`quantity`: size, killed, injured, missing, evacuated; `label` says it
-    in words) × the event type × whose it is (`of`: the deploying or paying party for sizes, the story
-    itself for casualties). Figures come from events' slots and also from figures no event holds,
+    in words) × the event type × whose it is (`of`: the deploying or paying party for sizes, which the
+    whole story follows; empty for casualties). Where a passage reports one incident (see
+    `_incident`), its casualty figures form that incident's series (`development_id`, with the `place`
+    its reports name most), so "killed in the Kharkiv strike" and "killed in the Odesa strike" stay
+    apart however long the story runs; running tolls, and members without a development id, keep one
+    casualty series per story. Figures come from events' slots and also from figures no event holds,
     placed by what they count (see `_placed`): a vague "thousands of soldiers" in a sentence without a
     deployment verb still reports the deployment's size, as a lower bound.
     """
     names = names or {}
-    series: dict[tuple[str, str, str, str | None], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    series: dict[tuple[str, str, str, str | None, str | None], dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    places: dict[tuple[str, str, str, str | None, str | None], Counter[str]] = defaultdict(Counter)
     for member in members:
         events = [e for e in member.analysis.events if member.start <= e.start < member.end]
         quantities = {(q.start, q.end): q for q in member.analysis.quantities if member.start <= q.start < member.end}
@@ -330,11 +378,17 @@ def number_series(members: Iterable[Member], names: Mapping[str, str] | None = N
             }
             owner = _party(quantity, event, member, events) if role == "size" else None
             unit = quantity.unit if role == "size" else None  # casualties are people, however the noun reads
-            kind = (role, event_type if role == "size" else "", _anchor(role, event, owner, names), unit)
+            incident = _incident(member, events, event, quantity) if role != "size" else None
+            kind = (role, event_type if role == "size" else "", _anchor(role, event, owner, names), unit, incident)
             series[kind][f"{_published(member.article)}|{member.article.id}"].append(entry)
+            if event is not None and event.place:
+                places[kind][event.place] += 1
     result = []
-    for (role, event_type, anchor, unit), reports in series.items():
+    for kind, reports in series.items():
+        role, event_type, anchor, unit, incident = kind
         points = [_point(*key.split("|", 1), values) for key, values in sorted(reports.items())]
-        result.append({"quantity": role, "label": _label(role, event_type), "unit": unit, "event_type": event_type, "of": anchor, "points": points})
-    result.sort(key=lambda s: (s["points"][0]["as_of"], s["quantity"], s["event_type"], s["of"]))
+        place = places[kind].most_common(1)[0][0] if places[kind] else None
+        result.append({"quantity": role, "label": _label(role, event_type), "unit": unit, "event_type": event_type,
+                       "of": anchor, "development_id": incident, "place": place, "points": points})
+    result.sort(key=lambda s: (s["points"][0]["as_of"], s["quantity"], s["event_type"], s["of"], s["development_id"] or ""))
     return result

@@ -167,7 +167,7 @@ def _members(conn: Connection, rows: list[Any]) -> list[Member]:
     for row in rows:
         if row.article_id not in articles:
             articles[row.article_id] = load_article(conn, row.article_id)
-        members.append(Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source))
+        members.append(Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source, row.development_id))
     return members
 
 
