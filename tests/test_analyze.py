@@ -6,9 +6,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy
 import pytest
-import spacy
 
 from storyline.analyze import EXTRACTOR_VERSION, analyze, analyze_articles, conll_ner, nlp
 from storyline.model import Analysis, Article
@@ -76,14 +74,3 @@ def test_the_trained_entity_component_annotates_the_parse_once() -> None:
     assert spans and [(e.start, e.end, e.label_) for e in doc.ents] == before
     assert conll_ner.ensure(doc).spans[conll_ner.SPAN_KEY] is spans
     assert analyze(article, doc) == result
-
-
-def test_the_faster_attribute_ruler_matches_spacys_own() -> None:
-    texts = ["But he said it's gonna rain, and they'll wanna leave -- ain't that so?\n\n  Her book and his.",
-             "The U.S. and an E.U. envoy met this week; those talks were theirs, not yours.", "", "\n\n"]
-    attrs = ["TAG", "POS", "MORPH", "LEMMA", "DEP", "HEAD", "ENT_TYPE"]
-    shipped = spacy.load(nlp.MODEL_NAME)
-    for ours, theirs in zip(nlp.load().pipe(texts), shipped.pipe(texts), strict=True):
-        assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
-        assert [str(t.morph) for t in ours] == [str(t.morph) for t in theirs]
-        assert nlp.text(ours) == theirs.text

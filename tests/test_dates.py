@@ -170,3 +170,15 @@ def test_a_range_tagged_as_one_gives_both_ends(model: Language) -> None:
     text = "The festival ran from Saturday to Sunday."
     values = [r.value for r in refs(model, text, date(2024, 10, 28))]
     assert values == ["2024-10-26", "2024-10-27"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Officials have issued a warning that troops are massing near the border, potentially as early as this "
+     "Sunday.", "2024-10-27"),
+    ("Officials have issued a warning that troops massed near the border this Sunday.", "2024-10-20"),
+])
+def test_a_hedged_time_phrase_looks_ahead_whatever_verb_it_hangs_from(model: Language, text: str,
+                                                                       expected: str) -> None:
+    """Published Saturday 2024-10-26: a hedged "this Sunday" is the coming one, a plain one in a past
+    clause the one just gone."""
+    assert same_day(value_of(model, text, "this Sunday").value or "", expected)

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from storyline.analyze import claims, conll_ner, dates, entities, events, nlp, places, quantities, quotes
 from storyline.model import Analysis, Article
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 """Bump whenever any extractor's output for the same input changes."""
 
 

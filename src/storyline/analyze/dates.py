@@ -45,6 +45,9 @@ _PLAN_HEADS = frozenset({"plan", "expect", "intend", "schedule", "aim", "hope", 
                          "set", "due", "likely", "seek", "try", "propose", "threaten", "vow", "promise",
                          "agree", "decide", "begin", "start", "move", "ready", "poised", "able",
                          "warn", "need", "urge", "call", "ask"})
+_HEDGES = frozenset({"potentially", "possibly", "perhaps", "probably", "likely"})
+"""Adverbs that, hedging the time phrase itself ("potentially as early as this Sunday", "possibly next
+week"), mark a time not yet come, whatever the tense of the verb the phrase hangs from."""
 _SCHEDULE = frozenset({"plan", "schedule", "expect", "slate", "intend"})
 """Verbs whose object lies ahead even in the past tense ("protesters planned a rally on Saturday");
 only the pluperfect ("had been scheduled to expire Friday") puts it behind."""
@@ -218,6 +221,8 @@ def _syntactic(span: Span) -> int | None:
     """The tense from the parse, None when no verb governs `span` within its paragraph."""
     verb: Token | None = span.root
     while verb is not None and verb.pos_ not in ("VERB", "AUX"):
+        if any(c.dep_ == "advmod" and c.lower_ in _HEDGES for c in verb.children):
+            return 1
         verb = verb.head if verb.head.i != verb.i else None
     if verb is None or not _same_paragraph(verb, span.root):
         return None
