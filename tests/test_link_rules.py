@@ -207,3 +207,43 @@ def test_development_window_is_measured_from_the_happening_not_its_span() -> Non
         profile = prof.merge(profile, _passage(date=day, published=day), max_terms=10, max_entities=10)
     assert _date_fit(_passage(date="2022-03-02", published="2022-03-02"), profile, LinkConfig()) == "near"
     assert _date_fit(_passage(date="2022-03-22", published="2022-03-22"), profile, LinkConfig()) == "late"
+
+
+def test_a_story_profile_fades_towards_what_it_is_about_now() -> None:
+    """With a half-life, names of a storyline's early months give way in the capped profile to what
+    its latest members name, while the same members without fading keep the early names on top."""
+    from collections import Counter
+
+    from storyline.stories import profile as prof
+
+    def build(half_life: float) -> dict:  # type: ignore[type-arg]
+        profile = prof.empty()
+        for day in ("2022-03-01", "2022-03-02", "2022-03-03"):
+            profile = prof.merge(profile, _passage(date=day, entities=Counter({"kyiv": 2, "bucha": 1})), max_terms=10,
+                                 max_entities=2, half_life=half_life)
+        later = _passage(date="2022-09-10", entities=Counter({"kharkiv": 2, "izium": 1}))
+        return prof.merge(profile, later, max_terms=10, max_entities=2, half_life=half_life)
+
+    assert set(build(0.0)["entities"]) == {"kyiv", "bucha"}
+    faded = build(30.0)
+    assert set(faded["entities"]) == {"kharkiv", "izium"}
+    assert faded["n"] == 4 and faded["date_lo"] == "2022-03-01"
+    weights = prof.weights(build(30.0)["terms"], {}, "t:")
+    assert all(w > 0 for w in weights.values())
+
+
+def test_the_happening_reported_after_its_follow_up_may_still_join_it() -> None:
+    """With `dev_late_both_ways`, arrival order does not decide the development: when the arrest
+    report came first, the report of the shooting six days before it is a candidate of the same kind
+    as a follow-up is (it still needs a shared, rare person and pays the late penalty in `dev_score`)."""
+    from dataclasses import replace
+
+    from storyline.stories import profile as prof
+    from storyline.stories.link import LinkConfig, _date_fit
+
+    arrest = prof.merge(prof.empty(), _passage(date="2016-06-12", published="2016-06-12"), max_terms=10, max_entities=10)
+    shooting = _passage(date="2016-06-06", published="2016-06-07")
+    both_ways = replace(LinkConfig(), dev_late_both_ways=True)
+    assert _date_fit(shooting, arrest, both_ways) == "late"
+    assert _date_fit(shooting, arrest, replace(LinkConfig(), dev_late_both_ways=False)) == "no"
+    assert _date_fit(_passage(date="2013-06-06", published="2013-06-07"), arrest, both_ways) == "no"

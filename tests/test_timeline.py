@@ -26,11 +26,33 @@ def test_central_sentence_wins_and_repeats_are_dropped() -> None:
     items = [
         _dated("d", "Mubarak resigns as president after weeks of protests in Cairo"),
         _dated("d", "Mubarak resigns as president after weeks of protests in Cairo"),
-        _dated("d", "Protesters in Cairo celebrate as Mubarak resigns"),
+        _dated("d", "Crowds celebrate in Cairo as the Mubarak era ends"),
         _dated("d", "Weather was mild in Alexandria"),
     ]
     chosen = central(items, 2)
     assert [c.text for c in chosen] == [items[0].text, items[2].text]
+
+
+def test_a_near_copy_of_a_chosen_sentence_gives_way_to_a_distinct_one() -> None:
+    """A syndicated retelling of the chosen sentence adds no new words to the entry."""
+    items = [
+        _dated("d", "Mubarak resigns as president after weeks of protests in Cairo"),
+        _dated("d", "Mubarak resigns as Egypt president after weeks of protests in Cairo"),
+        _dated("d", "Mubarak resigns as president after weeks of protests, Cairo"),
+        _dated("d", "The army takes over as Mubarak resigns"),
+    ]
+    assert [c.text for c in central(items, 2)] == [items[0].text, items[3].text]
+    assert len(central(items, 2, redundancy=1.0)) == 2
+    assert items[3] not in central(items, 2, redundancy=1.0)
+
+
+def test_dates_long_before_the_first_report_are_background() -> None:
+    """"Mubarak has ruled since 1981", recalled by every report, is no step of the 2011 story."""
+    recalled = [DatedSentence("1981-10-14", "Mubarak has ruled since 1981", f"a{i}", 0, 28, 1.0, "2011-01-26") for i in range(4)]
+    story = [DatedSentence("2011-01-25", "Protesters fill Tahrir Square", "a0", 30, 60, 1.0, "2011-01-26"),
+             DatedSentence("2011-01-28", "Day of rage in Cairo", "a1", 30, 50, 1.0, "2011-01-29")]
+    assert [d for d, _ in summary(recalled + story, 2)] == ["2011-01-25", "2011-01-28"]
+    assert [d for d, _ in summary(recalled + story, 2, lead_days=None)][0] == "1981-10-14"
 
 
 def test_summary_takes_the_requested_shape() -> None:

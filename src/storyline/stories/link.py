@@ -38,6 +38,7 @@ class LinkConfig:
     dev_late_days: int = 730
     dev_late_penalty: float = 0.25
     dev_late_needs_person: bool = True
+    dev_late_both_ways: bool = False
     dev_threshold: float = 0.35
     dev_w_terms: float = 0.6
     dev_w_entities: float = 0.4
@@ -60,6 +61,7 @@ class LinkConfig:
     story_specific_share: float = 0.2
     story_backdrop_share: float = 0.5
     story_share_floor: int = 100
+    story_half_life_days: float = 30.0
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12
@@ -185,7 +187,8 @@ def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> 
             return "near"
     elif -window <= gap(anchor, passage.published) <= config.dev_follow_days:
         return "near"
-    return "late" if 0 < gap(anchor, passage.date) <= config.dev_late_days else "no"
+    lag = gap(anchor, passage.date)
+    return "late" if 0 < lag <= config.dev_late_days or (config.dev_late_both_ways and -config.dev_late_days <= lag < 0) else "no"
 
 
 def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig, share: dict[str, float] | None = None) -> float:
@@ -262,6 +265,25 @@ def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float]
     if config.story_needs_specific and not specific_evidence and score < config.story_strong:
         return -1.0
     return score
+
+
+def _story_scores(conn: Connection, passage: Passage, idf: dict[str, float], share: dict[str, float], config: LinkConfig,
+                  siblings: set[str]) -> dict[str, float]:
+    """How well a passage that starts a new development continues each candidate story.
+
+    The splitter cut the article where a sibling passage begins because the passages tell
+    different happenings, so joining a story that so far holds nothing but this article needs
+    `story_sibling_penalty` more evidence: the only evidence for it would be the very document that
+    was split. Stories other articles have built up are joined on their merits.
+    """
+    story_keys = _keys(passage, idf, config, "s")
+    lo, hi = shift(passage.date, -config.story_window_days), shift(passage.date, config.story_window_days)
+    profiles = _profiles(conn, st.stories, _candidates(conn, "s", story_keys, lo, hi, config.candidates))
+    return {
+        key: story_score(passage, profile, idf, config, share)
+        - (config.story_sibling_penalty if key in siblings and profile["articles"] == [passage.article_id] else 0.0)
+        for key, profile in profiles.items()
+    }
 
 
 def _best(scored: dict[str, float]) -> tuple[str | None, float]:
@@ -355,7 +377,8 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     idf, share = _idf(conn, passage, config.story_share_floor)
     window = config.dev_window_days
     anchor = passage.date if passage.dated else passage.published
-    lo, hi = shift(anchor, -max(config.dev_late_days, config.dev_follow_days)), shift(anchor, window)
+    lo = shift(anchor, -max(config.dev_late_days, config.dev_follow_days))
+    hi = shift(anchor, config.dev_late_days if config.dev_late_both_ways else window)
     dev_keys = _keys(passage, idf, config, "d")
     dev_profiles = _profiles(conn, st.developments, _candidates(conn, "d", dev_keys, lo, hi, config.candidates))
     dev_scores = {k: dev_score(passage, p, idf, config, share) for k, p in dev_profiles.items()}
@@ -364,13 +387,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     if dev_id is None:
         dev_id = _id("d", passage)
         dev_profile = prof.empty()
-        story_keys = _keys(passage, idf, config, "s")
-        s_lo, s_hi = shift(passage.date, -config.story_window_days), shift(passage.date, config.story_window_days)
-        story_profiles = _profiles(conn, st.stories, _candidates(conn, "s", story_keys, s_lo, s_hi, config.candidates))
-        story_scores = {
-            k: story_score(passage, p, idf, config, share) - (config.story_sibling_penalty if k in siblings and p["articles"] == [passage.article_id] else 0.0)
-            for k, p in story_profiles.items()
-        }
+        story_scores = _story_scores(conn, passage, idf, share, config, siblings)
         story_id, story_match = _best({k: v for k, v in story_scores.items() if v >= config.story_threshold})
         score = story_match
     else:
@@ -406,7 +423,8 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     )
     _upsert_keys(conn, "d", dev_id, dev_keys, dev_profile["date_lo"], dev_profile["date_hi"])
 
-    story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
+    story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities,
+                               half_life=config.story_half_life_days)
     story_weights = prof.weights(story_profile["terms"], idf, "t:")
     if passage.first or not story_profile["titles"]:
         # A later passage of a round-up has no headline of its own, only its first sentence, which

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from storyline.stories.features import Passage
+from storyline.stories.features import Passage, gap
 
 COUNTERS = ("terms", "entities", "places", "fine_places", "cities", "persons", "types", "signatures", "dates")
 
@@ -35,9 +35,18 @@ def _cap(counts: Mapping[str, float], size: int) -> dict[str, float]:
     return dict(ranked)
 
 
-def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_entities: int, max_articles: int = 200) -> dict[str, Any]:
-    """The profile with one more member passage."""
+def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_entities: int, max_articles: int = 200,
+          half_life: float = 0.0) -> dict[str, Any]:
+    """The profile with one more member passage.
+
+    With a `half_life` (days), what the members said fades as the passage's happening date moves
+    past the profile's latest one: counts are halved per half-life, so the capped counters keep
+    what the storyline is about now rather than everything its beat ever named.
+    """
     out = dict(profile)
+    fade = 1.0
+    if half_life > 0 and profile["date_hi"] and passage.date > profile["date_hi"]:
+        fade = 0.5 ** (gap(profile["date_hi"], passage.date) / half_life)
     additions: dict[str, Mapping[str, float]] = {
         "terms": passage.terms,
         "entities": passage.entities,
@@ -50,7 +59,7 @@ def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_enti
         "dates": Counter([passage.date]) if passage.dated else Counter(),
     }
     for name, counts in additions.items():
-        merged = Counter(profile.get(name) or {})
+        merged = Counter({k: v * fade for k, v in (profile.get(name) or {}).items()} if fade < 1 and name != "dates" else profile.get(name) or {})
         merged.update(counts)
         out[name] = _cap(merged, max_terms if name == "terms" else max_entities)
     out["n"] = profile["n"] + 1
@@ -91,8 +100,8 @@ def add_title(profile: dict[str, Any], title: str, article_id: str, centrality: 
 
 
 def weights(counts: Mapping[str, float], idf: Mapping[str, float], prefix: str) -> dict[str, float]:
-    """Log-scaled counts times inverse document frequency."""
-    return {k: (1.0 + math.log(v)) * idf.get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
+    """Log-scaled counts times inverse document frequency (a faded count under 1 weighs its value)."""
+    return {k: (1.0 + math.log(v) if v >= 1 else v) * idf.get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
 
 
 def overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:

@@ -30,6 +30,8 @@ class DatedSentence:
     start: int
     end: int
     weight: float = 1.0
+    published: str = ""
+    """The day the sentence's article was published ("" when unknown)."""
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -72,10 +74,10 @@ def dated_sentences(
                 continue
             if published and not shift(published, -max_back_days) <= value <= published:
                 continue
-            found.append(DatedSentence(value, document[s:e].strip(), article.id, s, e))
+            found.append(DatedSentence(value, document[s:e].strip(), article.id, s, e, 1.0, published or ""))
     if published and spans and publication_weight > 0:
         s, e = spans[0]
-        found.append(DatedSentence(published, document[s:e].strip(), article.id, s, e, publication_weight))
+        found.append(DatedSentence(published, document[s:e].strip(), article.id, s, e, publication_weight, published))
     return found
 
 
@@ -98,8 +100,13 @@ def rank_dates(items: Iterable[DatedSentence], n: int) -> list[str]:
     return sorted(date for date, _ in top)
 
 
-def central(items: Sequence[DatedSentence], n: int) -> list[DatedSentence]:
-    """The `n` sentences closest to the date's whole coverage, without repeating the same text."""
+def central(items: Sequence[DatedSentence], n: int, redundancy: float = 0.5) -> list[DatedSentence]:
+    """The `n` sentences closest to the date's whole coverage, none repeating one already chosen.
+
+    Syndicated copies and follow-ups retell a day in nearly the same words; a sentence whose words
+    overlap a chosen one by more than `redundancy` (cosine) says nothing new, so the next best
+    distinct sentence takes its place.
+    """
     centroid: Counter[str] = Counter()
     vectors = []
     for item in items:
@@ -110,21 +117,29 @@ def central(items: Sequence[DatedSentence], n: int) -> list[DatedSentence]:
         range(len(items)),
         key=lambda i: (-(cosine(vectors[i], centroid) * items[i].weight ** 0.5), items[i].article_id, items[i].start),
     )
-    chosen: list[DatedSentence] = []
-    seen: set[str] = set()
+    chosen: list[int] = []
     for i in ranked:
-        key = " ".join(sorted(vectors[i]))
-        if not vectors[i] or key in seen:
+        if not vectors[i] or any(cosine(vectors[i], vectors[j]) > redundancy for j in chosen):
             continue
-        seen.add(key)
-        chosen.append(items[i])
+        chosen.append(i)
         if len(chosen) == n:
             break
-    return chosen
+    return [items[i] for i in chosen]
 
 
-def summary(items: Sequence[DatedSentence], n_dates: int, per_date: int | Sequence[int] = 1) -> list[tuple[str, list[DatedSentence]]]:
-    """A timeline of `n_dates` dates with `per_date` sentences each (or a count per chosen date)."""
+def summary(items: Sequence[DatedSentence], n_dates: int, per_date: int | Sequence[int] = 1,
+            lead_days: int | None = 7) -> list[tuple[str, list[DatedSentence]]]:
+    """A timeline of `n_dates` dates with `per_date` sentences each (or a count per chosen date).
+
+    A story's timeline runs from the happening that set its coverage off: dates more than
+    `lead_days` before its first report are background the reports recall ("Mubarak has ruled
+    since 1981"), not steps of the story, and they are left out (None keeps them).
+    """
+    if lead_days is not None:
+        first = min((item.published for item in items if item.published), default="")
+        if first:
+            earliest = shift(first, -lead_days)
+            items = [item for item in items if item.date >= earliest]
     by_date: dict[str, list[DatedSentence]] = defaultdict(list)
     for item in items:
         by_date[item.date].append(item)
