@@ -35,13 +35,13 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from storyline import __version__
+from storyline import __version__, readmodel
 from storyline.model import Analysis
 from storyline.store import schema, search
 from storyline.store import story_tables as st
 from storyline.store.facts import load_analysis, read_generation
 from storyline.store.db import StoreFull
-from storyline.store.queries import get_article, list_errors, totals
+from storyline.store.queries import get_article, list_errors
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,21 @@ class ReadCache:
             self.entries.move_to_end(key)
             return hit[1], hit[2]
 
+    def put(self, key: tuple[str, ...], version: tuple[Any, ...], value: bytes) -> tuple[bytes, str]:
+        """Keep a view found elsewhere (the stored read model) at this version; the value and its ETag."""
+        etag = _etag(value)
+        if self.size > 0:
+            with self.lock:
+                self._keep(key, version, value, etag)
+        return value, etag
+
+    def _keep(self, key: tuple[str, ...], version: tuple[Any, ...], value: Any, etag: str) -> None:
+        self.entries[key] = (version, value, etag)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            evicted, _ = self.entries.popitem(last=False)
+            self.building.pop(evicted, None)
+
     def get(self, key: tuple[str, ...], version: tuple[Any, ...], build: Callable[[], Any]) -> tuple[Any, str]:
         """The cached value and ETag, or `build()`'s when missing or stale (one build per key at a time)."""
         if self.size <= 0:
@@ -273,31 +288,36 @@ class ReadCache:
             value = build()
             etag = _etag(value)
             with self.lock:
-                self.entries[key] = (version, value, etag)
-                self.entries.move_to_end(key)
-                while len(self.entries) > self.size:
-                    evicted, _ = self.entries.popitem(last=False)
-                    self.building.pop(evicted, None)
+                self._keep(key, version, value, etag)
         return value, etag
 
 
 def _etag(value: Any) -> str:
-    return f'"{hashlib.blake2b(value, digest_size=12).hexdigest()}"' if isinstance(value, bytes) else ""
+    return readmodel.etag(value) if isinstance(value, bytes) else ""
 
 
 _STORY_VERSION = select(st.stories.c.updated_seq, read_generation()).where(st.stories.c.id == bindparam("id"))
-_ARTICLE_VERSION = select(
-    schema.articles.c.analysis_version,
-    select(func.count()).where(schema.duplicates.c.article_id == schema.articles.c.id).scalar_subquery(),
-    read_generation(),
-).where(schema.articles.c.id == bindparam("id"))
-_ARTICLE_STORIES = (
-    select(st.passages.c.story_id, st.passages.c.development_id, st.passages.c.start, st.passages.c.end, st.stories.c.updated_seq)
-    .join(st.stories, st.stories.c.id == st.passages.c.story_id)
-    .where(st.passages.c.article_id == bindparam("id"))
+_ARTICLE_VERSION = (
+    select(
+        schema.articles.c.analysis_version,
+        select(func.count()).where(schema.duplicates.c.article_id == schema.articles.c.id).scalar_subquery(),
+        read_generation(),
+        st.passages.c.story_id,
+        st.passages.c.development_id,
+        st.passages.c.start,
+        st.passages.c.end,
+        st.stories.c.title,
+    )
+    .select_from(
+        schema.articles.outerjoin(st.passages, st.passages.c.article_id == schema.articles.c.id).outerjoin(
+            st.stories, st.stories.c.id == st.passages.c.story_id
+        )
+    )
+    .where(schema.articles.c.id == bindparam("id"))
     .order_by(st.passages.c.start)
 )
-"""Built once: these run before every cached answer, and building a statement costs more than running it."""
+"""Built once: these run before every cached answer, and building a statement costs more than running it.
+An article's version is one query (its passages joined in) rather than two: it runs on every read."""
 
 
 def story_version(conn: Connection, story_id: str) -> tuple[Any, ...] | None:
@@ -308,24 +328,44 @@ def story_version(conn: Connection, story_id: str) -> tuple[Any, ...] | None:
 
 
 def article_version(conn: Connection, article_id: str) -> tuple[Any, ...] | None:
-    """What a cached article view depends on: its analysis version, its duplicates, the stories it
-    is linked into and the read generation; None when `article_id` is not an exact id."""
-    row = conn.execute(_ARTICLE_VERSION, {"id": article_id}).first()
-    if row is None:
+    """What a cached article view depends on: its analysis version, its duplicates, its passages with
+    the title of the story each is in (all the view shows of a story: another article joining the
+    story leaves this article's view current) and the read generation; None when `article_id` is
+    not an exact id."""
+    rows = conn.execute(_ARTICLE_VERSION, {"id": article_id}).all()
+    if not rows:
         return None
-    return (*row, tuple(tuple(r) for r in conn.execute(_ARTICLE_STORIES, {"id": article_id})))
+    return (*rows[0][:3], tuple(tuple(r[3:]) for r in rows if r[3] is not None))
 
 
 VERSIONS: dict[str, Callable[[Connection, str], tuple[Any, ...] | None]] = {"stories": story_version, "articles": article_version}
 
 
 def cached(request: Request, conn: Connection, kind: str, ident: str, variant: str, build: Callable[[], Any]) -> tuple[Any, str] | None:
-    """A view of one story or article through the app's read cache; None when there is no such one."""
+    """A view of one story or article through the app's read cache, then the stored read model
+    (`storyline.readmodel`), then `build`; None when there is no such one. A view built here is
+    queued to be stored for the next reader (of any server process)."""
     version = VERSIONS[kind](conn, ident)
     if version is None:
         return None
     cache: ReadCache = request.app.state.read_cache
-    return cache.get((kind, ident, variant), version, build)
+    stored_kind = readmodel.KINDS.get((kind, variant))
+    if stored_kind is None:
+        return cache.get((kind, ident, variant), version, build)
+
+    def load_or_build() -> Any:
+        try:
+            body = readmodel.stored(conn, stored_kind, ident, version)
+        except Exception:  # noqa: BLE001 - the stored layer is an optimisation: render live instead
+            log.warning("could not read the stored %s view of %s", stored_kind, ident, exc_info=True)
+            conn.rollback()
+            body = None
+        if body is None:
+            body = build()
+            request.app.state.view_writer.submit(stored_kind, ident, version, body)
+        return body
+
+    return cache.get((kind, ident, variant), version, load_or_build)
 
 
 def cached_story(request: Request, conn: Connection, story_id: str) -> dict[str, Any] | None:
@@ -345,13 +385,15 @@ def encoded_response(request: Request, body: bytes, etag: str, media_type: str) 
 
 
 class HotReads:
-    """Cache hits of the story and article views answered before routing.
+    """Story and article views that are cached or stored current, answered before routing.
 
-    The views are the costliest reads and, once built, the most repeated; checking that a cached one
-    is current takes one or two indexed queries, cheaper than the thread hop and the routing around
-    them. They run on the event loop over a connection of this process's own. Anything else — a miss,
-    an unknown or abbreviated id, other query parameters, a read token given as a cookie — goes on
-    to the routes, which build, cache and answer it.
+    The views are the costliest reads and, once built, the most repeated; checking that a cached
+    one is current takes one or two indexed queries, cheaper than the thread hop and the routing
+    around them, and a view missing from this process's cache is looked up in the stored read model
+    (`storyline.readmodel`) with one more. They run on the event loop over a connection of this
+    process's own. Anything else — a view neither cached nor stored current, an unknown or
+    abbreviated id, other query parameters, a read token given as a cookie — goes on to the routes,
+    which build, cache and answer it.
     """
 
     PATH = re.compile(r"^/(api/v1/)?(stories|articles)/([A-Za-z0-9_:.-]{1,64})$")
@@ -363,23 +405,43 @@ class HotReads:
         self.conn: Connection | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and (match := self.PATH.match(scope["path"])):
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == f"{API}/status" and not scope["query_string"]:
+            if await self._status(scope, send):
+                return
+        elif scope["type"] == "http" and scope["method"] == "GET" and (match := self.PATH.match(scope["path"])):
             api, kind, ident = match.groups()
             variant = "json" if api and not scope["query_string"] else None if api else self.PAGE_QUERIES.get((kind, scope["query_string"]))
             if variant is not None and await self._answer(scope, send, kind, ident, variant, "application/json" if api else "text/html; charset=utf-8"):
                 return
         await self.app(scope, receive, send)
 
+    @staticmethod
+    def _allowed(state: Any, headers: dict[bytes, bytes]) -> bool:
+        """The read-token check of `can_read`, for header tokens (a cookie goes through the routes)."""
+        if state.read_token is None:
+            return True
+        given = headers.get(b"authorization", b"").decode("latin-1")
+        token = given[7:].strip() if given[:7].lower() == "bearer " else headers.get(b"x-api-token", b"").decode("latin-1")
+        return _matches(token, state.read_token) or _matches(token, state.write_token)
+
+    async def _status(self, scope: Scope, send: Send) -> bool:
+        """The status counts while a snapshot is in memory (counting, the first time, goes through the route)."""
+        state = scope["app"].state
+        counts: readmodel.StatusCounts = state.status_counts
+        if counts.snapshot is None or not self._allowed(state, dict(scope["headers"])):
+            return False
+        body = encode({"version": __version__, **counts.get()})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
     async def _answer(self, scope: Scope, send: Send, kind: str, ident: str, variant: str, media_type: str) -> bool:
         state = scope["app"].state
         headers = dict(scope["headers"])
-        if state.read_token is not None:
-            given = headers.get(b"authorization", b"").decode("latin-1")
-            token = given[7:].strip() if given[:7].lower() == "bearer " else headers.get(b"x-api-token", b"").decode("latin-1")
-            if not (_matches(token, state.read_token) or _matches(token, state.write_token)):
-                return False
-        version = self._version(state.engine, kind, ident)
-        hit = None if version is None else state.read_cache.peek((kind, ident, variant), version)
+        if not self._allowed(state, headers):
+            return False
+        hit = self._lookup(state.engine, state.read_cache, kind, ident, variant)
         if hit is None:
             return False
         body, etag = hit
@@ -391,12 +453,22 @@ class HotReads:
         await send({"type": "http.response.body", "body": b"" if fresh else body})
         return True
 
-    def _version(self, engine: Engine, kind: str, ident: str) -> tuple[Any, ...] | None:
+    def _lookup(self, engine: Engine, cache: ReadCache, kind: str, ident: str, variant: str) -> tuple[bytes, str] | None:
+        """The cached view if current, else the stored one if current (then cached too); None: route it."""
         try:
             if self.conn is None:
                 self.conn = engine.connect()
             try:
-                return VERSIONS[kind](self.conn, ident)
+                version = VERSIONS[kind](self.conn, ident)
+                if version is None:
+                    return None
+                key = (kind, ident, variant)
+                hit = cache.peek(key, version)
+                if hit is not None:
+                    return hit  # type: ignore[return-value]
+                stored_kind = readmodel.KINDS.get((kind, variant))
+                body = None if stored_kind is None else readmodel.stored(self.conn, stored_kind, ident, version)
+                return None if body is None else cache.put(key, version, body)
             finally:
                 self.conn.rollback()
         except Exception:  # noqa: BLE001 - the routes answer instead, and report what is wrong
@@ -515,6 +587,8 @@ def create_app(
     app.state.write_token = write_secret
     app.state.read_token = read_secret
     app.state.read_cache = ReadCache(cache_size)
+    app.state.view_writer = readmodel.WriteBehind(engine)
+    app.state.status_counts = readmodel.StatusCounts(engine)
 
     _install_errors(app)
     app.include_router(_read_routes(), prefix=API, dependencies=[Depends(can_read)])
@@ -670,9 +744,13 @@ def _read_routes() -> APIRouter:
 
     router = APIRouter()
 
-    @router.get("/status", summary="What the store holds", tags=["store"])
-    def status(conn: Conn) -> dict[str, Any]:
-        return {"version": __version__, **totals(conn)}
+    @router.get("/status", summary="What the store holds (counted at most a few seconds ago: see counted_at)", tags=["store"])
+    async def status(request: Request) -> dict[str, Any]:
+        from starlette.concurrency import run_in_threadpool
+
+        counts: readmodel.StatusCounts = request.app.state.status_counts
+        # A snapshot in memory is answered on the event loop; only counting (the first call) takes a thread.
+        return {"version": __version__, **(counts.get() if counts.snapshot is not None else await run_in_threadpool(counts.get))}
 
     @router.get("/articles", summary="Articles, newest first", tags=["articles"])
     def articles(
@@ -830,16 +908,20 @@ def _write_routes(engine: Engine, analyze: bool) -> APIRouter:
     router = APIRouter()
 
     @router.post("/articles", summary="Ingest articles given as JSON", tags=["ingest"])
-    def post_articles(body: IngestIn) -> dict[str, Any]:
+    def post_articles(request: Request, body: IngestIn) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="storyline-api-") as folder:
             path = Path(folder) / "api-articles.jsonl"
             with path.open("w", encoding="utf-8") as handle:
                 for item in body.articles:
                     handle.write(json.dumps(item.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
-            return _run_ingest(engine, path, analyze, format="jsonl")
+            try:
+                return _run_ingest(engine, path, analyze, format="jsonl")
+            finally:
+                request.app.state.status_counts.invalidate()
 
     @router.post("/ingest", summary="Ingest an uploaded file in any supported format", tags=["ingest"])
     async def post_file(
+        request: Request,
         file: Annotated[UploadFile, File(description="Text, HTML, JSON Lines, RSS/Atom or WARC file.")],
         format: Annotated[str | None, Form(pattern=r"^(text|html|jsonl|feed|warc)$")] = None,
         source: Annotated[str | None, Form(max_length=300)] = None,
@@ -852,7 +934,10 @@ def _write_routes(engine: Engine, analyze: bool) -> APIRouter:
             with path.open("wb") as handle:
                 while chunk := await file.read(1024 * 1024):
                     handle.write(chunk)
-            return await run_in_threadpool(_run_ingest, engine, path, analyze, format, source)
+            try:
+                return await run_in_threadpool(_run_ingest, engine, path, analyze, format, source)
+            finally:
+                request.app.state.status_counts.invalidate()
 
     return router
 

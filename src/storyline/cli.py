@@ -352,7 +352,8 @@ def reanalyze(
 
     with engine.begin() as conn:
         summary = relink(conn)
-    result = {"analyzed": done, "failed": failed, "relink": summary if isinstance(summary, dict) else asdict(summary)}
+    views = _refresh_views(engine, everything=False, show_progress=not json_out)
+    result = {"analyzed": done, "failed": failed, "relink": summary if isinstance(summary, dict) else asdict(summary), "views": views}
     if json_out:
         _emit_json(result)
     else:
@@ -435,10 +436,50 @@ def relink(db: DbOption = None, json_out: JsonOption = False) -> None:
     with engine.begin() as conn:
         summary = rebuild(conn)
     data = asdict(summary)
+    views = _refresh_views(engine, everything=False, show_progress=not json_out)
     if json_out:
+        data["views"] = views
         _emit_json(data)
     else:
         out.print(" · ".join(f"{k.replace('_', ' ')}: {v}" for k, v in data.items()))
+
+
+views_app = typer.Typer(help="The stored read model: story and article views rendered ahead of reads.", no_args_is_help=True)
+app.add_typer(views_app, name="views")
+
+
+def _refresh_views(engine: Any, *, everything: bool, show_progress: bool) -> dict[str, Any]:
+    """Re-render the stored views that are missing or out of date (every one with `everything`)."""
+    from storyline.readmodel import refresh_all
+
+    with Progress(
+        SpinnerColumn(), TextColumn("[bold]views: {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=not show_progress,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        return refresh_all(engine, everything=everything, progress=progress).to_dict()
+
+
+@views_app.command("refresh")
+def views_refresh(
+    db: DbOption = None,
+    everything: Annotated[bool, typer.Option("--all", help="Re-render every view, not only missing or out-of-date ones.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Render the stored story and article views of a store, so first reads need no rendering."""
+    engine = _engine(db)
+    summary = _refresh_views(engine, everything=everything, show_progress=not json_out)
+    if json_out:
+        _emit_json(summary)
+    else:
+        out.print(f"{summary['rendered']} views rendered, {summary['current']} already current, {summary['removed']} removed "
+                  f"({summary['stories']} stories, {summary['articles']} articles) in {summary['seconds']:.1f} s")
 
 
 @app.command()

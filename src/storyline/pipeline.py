@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from storyline import readmodel
 from storyline.clean import CleanError, clean, item_key
 from storyline.dedup import DedupConfig, band_keys, signature, similarity
 from storyline.model import Analysis, Article, ItemError, RawItem
@@ -271,6 +272,7 @@ def _ingest(
         run_id = writes.start_run(conn, args)
     report = IngestReport(run_id=run_id)
     status = "failed"
+    duplicated: set[str] = set()
     stream = entries(inputs, options) if reader is None else reader(inputs, options)
     try:
         for entry in stream:
@@ -296,8 +298,11 @@ def _ingest(
                 if outcome == "error":
                     _sample(report, entry.input_name, entry.position, note)
             report.count(outcome)
+            if outcome in ("duplicate", "near_duplicate"):
+                duplicated.add(note)
             if progress:
                 progress("read", outcome)
+        readmodel.after_link(engine, sorted(duplicated), with_stories=False)
         if options.analyze:
             analyzed, failed = analyze_pending(engine, batch_size=options.batch_size, progress=progress, analyzer=analyzer)
             report.analyzed, report.analysis_failed = analyzed, failed
@@ -375,6 +380,7 @@ def analyze_pending(
     from storyline.stories.link import link_article
 
     done = failed = 0
+    views = readmodel.IngestViews(engine)
     with linking(engine):
         for results in analyzer(_batches(engine, EXTRACTOR_VERSION, batch_size, only_missing)):
             for article, analysis in results:
@@ -396,6 +402,9 @@ def analyze_pending(
                     failed += 1
                 if progress:
                     progress("analyze", article.id)
+            if link:
+                views.linked(article.id for article, analysis in results if analysis is not None)
+    views.flush()
     return done, failed
 
 

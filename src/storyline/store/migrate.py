@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 
 from storyline.store import schema, search, story_tables
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATION_LOCK = 0x5354_4D49
 """PostgreSQL advisory lock key held while migrating ("STMI")."""
 
@@ -37,7 +37,12 @@ def _story_list_index(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search, 3: _story_list_index}
+def _rendered_views(conn: Connection) -> None:
+    """The read model's table of rendered views; stores made before it start with it empty."""
+    schema.rendered_views.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search, 3: _story_list_index, 4: _rendered_views}
 
 
 class SchemaTooNew(RuntimeError):

@@ -153,3 +153,17 @@ facts = Table(
     Column("end", Integer, nullable=False),
     Column("data", JSON, nullable=False),
 )
+
+rendered_views = Table(
+    "rendered_views",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("version", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("etag", String(40), nullable=False),
+    Column("rendered_at", String(32), nullable=False),
+)
+"""The read model (`storyline.readmodel`): each story and article view as the bytes sent (compressed
+with zlib), their ETag and the version of the store they show; a reader serves a row only while its
+version is the store's current one."""
