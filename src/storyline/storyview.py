@@ -53,5 +53,6 @@ def render(console: Console, detail: dict[str, Any]) -> None:
             if "total" in point:
                 stated += f" (= {_bounds(point['total'])})"
             points.append(f"{point['as_of']}: {stated}")
-        table.add_row(series.get("label") or f"{series['quantity']} ({series['event_type']})", series["of"], "\n".join(points))
+        # A per-incident casualty series has no "of" but a place, which tells two incidents apart.
+        table.add_row(series.get("label") or f"{series['quantity']} ({series['event_type']})", series["of"] or series.get("place") or "", "\n".join(points))
     console.print(table)
