@@ -13,10 +13,11 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Text, bindparam, cast, func, insert, select, tuple_, update
 
 from storyline.model import Analysis, Article
 from storyline.store import schema
@@ -25,6 +26,9 @@ from storyline.stories import profile as prof
 from storyline.stories.features import Passage, gap, passages, shift, terms
 
 DOC_COUNT_KEY = "#passages"
+PROFILE_CACHE_SIZE = 1024
+"""Decoded profiles kept per process: about 17 kB each with their text (under 80 kB at the counters'
+caps), and more than the candidates a busy date window returns."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,59 @@ class RelinkSummary:
     stories: int
 
 
+# Every statement of linking a passage, built once with bound parameters: linking runs a few dozen
+# statements per passage, and built anew per call SQLAlchemy spent more time constructing them and
+# deriving their cache keys than the database spent running them.
+_HITS = func.count().label("hits")
+_DF_READ = select(st.link_df.c.key, st.link_df.c.df).where(st.link_df.c.key.in_(bindparam("keys", expanding=True)))
+_DF_WRITE = update(st.link_df).where(st.link_df.c.key == bindparam("k")).values(df=bindparam("df"))
+_DF_ADD = insert(st.link_df)
+_CANDIDATES = (
+    select(st.link_keys.c.target, _HITS)
+    .where(
+        st.link_keys.c.kind == bindparam("kind"),
+        st.link_keys.c.key.in_(bindparam("keys", expanding=True)),
+        st.link_keys.c.last_date >= bindparam("lo"),
+        st.link_keys.c.first_date <= bindparam("hi"),
+    )
+    .group_by(st.link_keys.c.target)
+    .order_by(_HITS.desc(), st.link_keys.c.target)
+    .limit(bindparam("limit"))
+)
+_KEYS_READ = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
+    st.link_keys.c.kind == bindparam("kind"), st.link_keys.c.target == bindparam("target"), st.link_keys.c.key.in_(bindparam("keys", expanding=True))
+)
+_KEYS_WIDEN = (
+    update(st.link_keys)
+    .where(st.link_keys.c.kind == bindparam("kd"), st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
+    .values(first_date=bindparam("f"), last_date=bindparam("l"))
+)
+_KEYS_ADD = insert(st.link_keys)
+_PROFILE_TEXT = {t.name: select(t.c.id, cast(t.c.profile, Text)).where(t.c.id.in_(bindparam("ids", expanding=True))) for t in (st.stories, st.developments)}
+_SAVE_NEW = {t.name: insert(t) for t in (st.stories, st.developments)}
+_SAVE_UPDATE = {
+    t.name: update(t).where(t.c.id == bindparam("key")).values({c.name: bindparam(c.name) for c in t.c if c.name != "id"})
+    for t in (st.stories, st.developments)
+}
+_STORY_SOURCES = (
+    select(schema.articles.c.source_id, schema.articles.c.id)
+    .distinct()
+    .join(st.passages, st.passages.c.article_id == schema.articles.c.id)
+    .where(st.passages.c.story_id == bindparam("story"))
+)
+_JOINED = select(st.passages.c.start).where(st.passages.c.article_id == bindparam("article"), st.passages.c.story_id == bindparam("story")).limit(1)
+_ARTICLE_SOURCE = select(schema.articles.c.source_id).where(schema.articles.c.id == bindparam("article"))
+_DEV_STORY = select(st.developments.c.story_id).where(st.developments.c.id == bindparam("id"))
+_STORY_DEVELOPMENTS = select(func.count()).select_from(st.developments).where(st.developments.c.story_id == bindparam("story"))
+_CHANGE = insert(st.story_changes)
+_PASSAGE = insert(st.passages)
+_LINKED = (
+    select(st.passages.c.start, st.passages.c.end, st.passages.c.development_id, st.passages.c.story_id, st.passages.c.score)
+    .where(st.passages.c.article_id == bindparam("article"))
+    .order_by(st.passages.c.start)
+)
+
+
 def _id(prefix: str, passage: Passage) -> str:
     digest = hashlib.sha1(f"{passage.article_id}:{passage.start}".encode()).hexdigest()[:16]
     return prefix + digest
@@ -116,18 +173,16 @@ def _idf(conn: Connection, passage: Passage, floor: int = 1) -> tuple[dict[str, 
     of passages holding each of its terms (`t:`), entities (`e:`) and signatures (`g:`): document
     frequency over the passage count, taken as at least `floor` (until the archive is that large,
     shares are judged as if it were)."""
-    table = st.link_df
     keys = [f"t:{t}" for t in passage.terms] + [f"e:{e}" for e in passage.entities] + [f"g:{g}" for g in passage.signatures] + [DOC_COUNT_KEY]
     known: dict[str, int] = {}
     for chunk in range(0, len(keys), 500):
-        part = keys[chunk : chunk + 500]
-        known.update({row[0]: row[1] for row in conn.execute(select(table.c.key, table.c.df).where(table.c.key.in_(part)))})
+        known.update({row[0]: row[1] for row in conn.execute(_DF_READ, {"keys": keys[chunk : chunk + 500]})})
     existing = [{"k": k, "df": known[k] + 1} for k in keys if k in known]
     fresh = [{"key": k, "df": 1} for k in keys if k not in known]
     if existing:
-        conn.execute(update(table).where(table.c.key == bindparam("k")).values(df=bindparam("df")), existing)
+        conn.execute(_DF_WRITE, existing)
     if fresh:
-        conn.execute(insert(table), fresh)
+        conn.execute(_DF_ADD, fresh)
     total = known.get(DOC_COUNT_KEY, 0) + 1
     idf = {k: math.log((total + 1) / (known.get(k, 0) + 1.5)) + 1.0 for k in keys if k != DOC_COUNT_KEY}
     share = {k: (known.get(k, 0) + 1) / max(total, floor) for k in keys if k != DOC_COUNT_KEY}
@@ -152,24 +207,35 @@ def _keys(passage: Passage, idf: dict[str, float], config: LinkConfig, kind: str
 
 
 def _candidates(conn: Connection, kind: str, keys: list[str], lo: str, hi: str, limit: int) -> list[str]:
-    table = st.link_keys
     if not keys:
         return []
-    hits = func.count().label("hits")
-    query = (
-        select(table.c.target, hits)
-        .where(table.c.kind == kind, table.c.key.in_(keys), table.c.last_date >= lo, table.c.first_date <= hi)
-        .group_by(table.c.target)
-        .order_by(hits.desc(), table.c.target)
-        .limit(limit)
-    )
-    return [row[0] for row in conn.execute(query)]
+    return [row[0] for row in conn.execute(_CANDIDATES, {"kind": kind, "keys": keys, "lo": lo, "hi": hi, "limit": limit})]
+
+
+@lru_cache(maxsize=PROFILE_CACHE_SIZE)
+def _decode(text: str) -> dict[str, Any]:
+    """A stored profile, decoded once per distinct content rather than once per candidate look-up.
+
+    The cache is keyed by the stored JSON text itself, not by an id and a version, so it cannot go
+    stale: another process rewriting a profile (or a relink rebuilding the store) changes the text,
+    and the new text is decoded afresh. The dict is shared between callers, so linking treats
+    loaded profiles as read-only and builds every changed profile as a new dict (`profile.merge`).
+    """
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def _title_terms(text: str) -> dict[str, int]:
+    """Terms of a kept headline: every join scores all kept headlines again (`profile.add_title`),
+    so each is tokenised once. Shared between callers, hence read-only."""
+    return terms(text)
 
 
 def _profiles(conn: Connection, table: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Candidate profiles by id; the text is read raw (a cheap string) and decoded through `_decode`."""
     if not ids:
         return {}
-    return {row[0]: row[1] for row in conn.execute(select(table.c.id, table.c.profile).where(table.c.id.in_(ids)))}
+    return {row[0]: _decode(row[1]) for row in conn.execute(_PROFILE_TEXT[table.name], {"ids": ids})}
 
 
 def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> str:
@@ -294,28 +360,20 @@ def _best(scored: dict[str, float]) -> tuple[str | None, float]:
 
 
 def _upsert_keys(conn: Connection, kind: str, target: str, keys: list[str], lo: str, hi: str) -> None:
-    table = st.link_keys
     if not keys:
         return
-    rows = conn.execute(
-        select(table.c.key, table.c.first_date, table.c.last_date).where(table.c.kind == kind, table.c.target == target, table.c.key.in_(keys))
-    ).all()
+    rows = conn.execute(_KEYS_READ, {"kind": kind, "target": target, "keys": keys}).all()
     have = {row[0]: (row[1], row[2]) for row in rows}
     changed = [
-        {"k": key, "f": min(first, lo), "l": max(last, hi)}
+        {"kd": kind, "tg": target, "k": key, "f": min(first, lo), "l": max(last, hi)}
         for key, (first, last) in have.items()
         if lo < first or hi > last
     ]
     if changed:
-        conn.execute(
-            update(table)
-            .where(table.c.kind == kind, table.c.target == target, table.c.key == bindparam("k"))
-            .values(first_date=bindparam("f"), last_date=bindparam("l")),
-            changed,
-        )
+        conn.execute(_KEYS_WIDEN, changed)
     fresh = [{"kind": kind, "key": k, "target": target, "first_date": lo, "last_date": hi} for k in dict.fromkeys(keys) if k not in have]
     if fresh:
-        conn.execute(insert(table), fresh)
+        conn.execute(_KEYS_ADD, fresh)
 
 
 def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:
@@ -335,9 +393,9 @@ def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:
 
 def _save(conn: Connection, table: Any, key: str, profile: dict[str, Any], values: dict[str, Any], create: bool) -> None:
     if create:
-        conn.execute(insert(table).values(id=key, profile=profile, **values))
+        conn.execute(_SAVE_NEW[table.name], {"id": key, "profile": profile, **values})
     else:
-        conn.execute(update(table).where(table.c.id == key).values(profile=profile, **values))
+        conn.execute(_SAVE_UPDATE[table.name], {"key": key, "profile": profile, **values})
 
 
 def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, article_id: str) -> None:
@@ -346,17 +404,16 @@ def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, arti
     Outlets are the known sources (few per story, kept as a list); an article without a known source
     counts as its own outlet, once, when its first passage joins the story.
     """
-    ps, arts = st.passages, schema.articles
     if "outlets" not in profile:
         # A new story, or one linked before the count was kept: start from what it already holds.
-        held = conn.execute(select(arts.c.source_id, arts.c.id).distinct().join(ps, ps.c.article_id == arts.c.id).where(ps.c.story_id == story_id)).all()
+        held = conn.execute(_STORY_SOURCES, {"story": story_id}).all()
         profile["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
         profile["anonymous"] = sum(1 for row in held if row.source_id is None)
-    joined = conn.execute(select(ps.c.start).where(ps.c.article_id == article_id, ps.c.story_id == story_id).limit(1)).first()
+    joined = conn.execute(_JOINED, {"article": article_id, "story": story_id}).first()
     if joined is not None:
         profile["sources"] = len(profile["outlets"]) + profile["anonymous"]
         return
-    source = conn.execute(select(arts.c.source_id).where(arts.c.id == article_id)).scalar()
+    source = conn.execute(_ARTICLE_SOURCE, {"article": article_id}).scalar()
     outlets = list(profile["outlets"])
     if source is None:
         profile["anonymous"] += 1
@@ -392,7 +449,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
         score = story_match
     else:
         dev_profile = dev_profiles[dev_id]
-        story_id = conn.execute(select(st.developments.c.story_id).where(st.developments.c.id == dev_id)).scalar_one()
+        story_id = conn.execute(_DEV_STORY, {"id": dev_id}).scalar_one()
     new_story = story_id is None
     if story_id is None:
         story_id = _id("s", passage)
@@ -403,7 +460,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
 
     dev_profile = prof.merge(dev_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     dev_weights = prof.weights(dev_profile["terms"], idf, "t:")
-    prof.add_title(dev_profile, passage.lead, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), dev_weights))
+    prof.add_title(dev_profile, passage.lead, passage.article_id, lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), dev_weights))
     _save(
         conn,
         st.developments,
@@ -429,18 +486,21 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     if passage.first or not story_profile["titles"]:
         # A later passage of a round-up has no headline of its own, only its first sentence, which
         # names the story only until a member brings a real headline.
-        prof.add_title(story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(terms(text), idf, "t:"), story_weights))
-    _count_outlet(conn, story_profile, story_id, passage.article_id)
-    developments = conn.execute(select(func.count()).select_from(st.developments).where(st.developments.c.story_id == story_id)).scalar_one()
-    seq = conn.execute(
-        insert(st.story_changes).values(
-            story_id=story_id,
-            development_id=dev_id,
-            article_id=passage.article_id,
-            start=passage.start,
-            kind="new_story" if new_story else "new_development" if new_dev else "update",
-            detail=facts | {"headline": passage.headline, "date": passage.date, "published": passage.published},
+        prof.add_title(
+            story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), story_weights)
         )
+    _count_outlet(conn, story_profile, story_id, passage.article_id)
+    developments = conn.execute(_STORY_DEVELOPMENTS, {"story": story_id}).scalar_one()
+    seq = conn.execute(
+        _CHANGE,
+        {
+            "story_id": story_id,
+            "development_id": dev_id,
+            "article_id": passage.article_id,
+            "start": passage.start,
+            "kind": "new_story" if new_story else "new_development" if new_dev else "update",
+            "detail": facts | {"headline": passage.headline, "date": passage.date, "published": passage.published},
+        },
     ).inserted_primary_key[0]
     _save(
         conn,
@@ -461,29 +521,25 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     )
     _upsert_keys(conn, "s", story_id, _keys(passage, idf, config, "s"), story_profile["date_lo"], story_profile["date_hi"])
     conn.execute(
-        insert(st.passages).values(
-            article_id=passage.article_id,
-            start=passage.start,
-            end=passage.end,
-            development_id=dev_id,
-            story_id=story_id,
-            date=passage.date,
-            published=passage.published,
-            score=round(score, 6),
-            new_facts=facts,
-        )
+        _PASSAGE,
+        {
+            "article_id": passage.article_id,
+            "start": passage.start,
+            "end": passage.end,
+            "development_id": dev_id,
+            "story_id": story_id,
+            "date": passage.date,
+            "published": passage.published,
+            "score": round(score, 6),
+            "new_facts": facts,
+        },
     )
     return PassageLink(passage.article_id, passage.start, passage.end, dev_id, story_id, new_dev, new_story, score)
 
 
 def link_article(conn: Connection, article: Article, analysis: Analysis, config: LinkConfig = LinkConfig()) -> LinkResult:
     """File each passage of a new article under a development and a story; a second call is a no-op."""
-    table = st.passages
-    done = conn.execute(
-        select(table.c.start, table.c.end, table.c.development_id, table.c.story_id, table.c.score)
-        .where(table.c.article_id == article.id)
-        .order_by(table.c.start)
-    ).all()
+    done = conn.execute(_LINKED, {"article": article.id}).all()
     if done:
         return LinkResult(article.id, tuple(PassageLink(article.id, r[0], r[1], r[2], r[3], False, False, r[4]) for r in done))
     found = passages(article, analysis, split_passages=config.split_passages, max_ahead=config.max_ahead_days)

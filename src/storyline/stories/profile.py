@@ -100,8 +100,13 @@ def add_title(profile: dict[str, Any], title: str, article_id: str, centrality: 
 
 
 def weights(counts: Mapping[str, float], idf: Mapping[str, float], prefix: str) -> dict[str, float]:
-    """Log-scaled counts times inverse document frequency (a faded count under 1 weighs its value)."""
-    return {k: (1.0 + math.log(v) if v >= 1 else v) * idf.get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
+    """Log-scaled counts times inverse document frequency (a faded count under 1 weighs its value).
+
+    Linking weighs every candidate's capped counters once per passage, so the look-ups are bound
+    to locals here: the hottest loop of linking.
+    """
+    get, log = idf.get, math.log
+    return {k: (1.0 + log(v) if v >= 1 else v) * get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
 
 
 def overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
