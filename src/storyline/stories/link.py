@@ -150,10 +150,12 @@ _STORY_SOURCES = (
     .join(st.passages, st.passages.c.article_id == schema.articles.c.id)
     .where(st.passages.c.story_id == bindparam("story"))
 )
-_JOINED = select(st.passages.c.start).where(st.passages.c.article_id == bindparam("article"), st.passages.c.story_id == bindparam("story")).limit(1)
+_JOINED = select(st.passages.c.story_id).where(st.passages.c.article_id == bindparam("article"))
+"""Asked by article (primary key, a few rows) and not by story: a story's passages grow without end, and
+SQLite, without statistics, would walk them all through the story index."""
 _ARTICLE_SOURCE = select(schema.articles.c.source_id).where(schema.articles.c.id == bindparam("article"))
 _DEV_STORY = select(st.developments.c.story_id).where(st.developments.c.id == bindparam("id"))
-_STORY_DEVELOPMENTS = select(func.count()).select_from(st.developments).where(st.developments.c.story_id == bindparam("story"))
+_STORY_DEVELOPMENTS = select(st.stories.c.developments).where(st.stories.c.id == bindparam("story"))
 _CHANGE = insert(st.story_changes)
 _PASSAGE = insert(st.passages)
 _LINKED = (
@@ -409,8 +411,7 @@ def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, arti
         held = conn.execute(_STORY_SOURCES, {"story": story_id}).all()
         profile["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
         profile["anonymous"] = sum(1 for row in held if row.source_id is None)
-    joined = conn.execute(_JOINED, {"article": article_id, "story": story_id}).first()
-    if joined is not None:
+    if story_id in conn.execute(_JOINED, {"article": article_id}).scalars().all():
         profile["sources"] = len(profile["outlets"]) + profile["anonymous"]
         return
     source = conn.execute(_ARTICLE_SOURCE, {"article": article_id}).scalar()
@@ -490,7 +491,8 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
             story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), story_weights)
         )
     _count_outlet(conn, story_profile, story_id, passage.article_id)
-    developments = conn.execute(_STORY_DEVELOPMENTS, {"story": story_id}).scalar_one()
+    # The story row keeps its development count; counting them would walk the whole story.
+    developments = (0 if new_story else conn.execute(_STORY_DEVELOPMENTS, {"story": story_id}).scalar_one()) + int(new_dev)
     seq = conn.execute(
         _CHANGE,
         {
