@@ -243,3 +243,26 @@ def test_status_answers_exact_counts_without_recounting_each_call(store: tuple[s
     assert {k: first[k] for k in expected} == expected and first["counted_at"]
     # A new server process answers from the stored counts (the same moment), without counting first.
     assert TestClient(create_app(url)).get("/api/v1/status").json()["counted_at"] == first["counted_at"]
+
+
+def test_a_learned_alias_leaves_stored_story_views_current(store: tuple[str, Engine]) -> None:
+    """Aliases are learned all through an ingest and only an article's JSON shows them: a story view
+    rendered before must still be the one served, while a role filled in is shown and replaces it."""
+    url, engine = store
+    readmodel.refresh_all(engine)
+    client = TestClient(create_app(url))
+    story_id = _nk_story(client)
+    before = _rows(engine)[("story_json", story_id)].version
+    entity = next(e for e in _get(client, "story_json", story_id).json()["entities"])
+    with engine.connect() as conn:
+        stored = conn.execute(select(schema.entities).where(schema.entities.c.id == entity["id"])).one()
+    learned = Entity(id=stored.id, name=stored.name, type=stored.type, aliases=(*(stored.aliases or ()), "An Alias Learned Later"), role=stored.role)
+    with engine.begin() as conn:
+        upsert_entity(conn, learned)
+    assert _current(engine, "story_json", story_id) == before
+    with engine.begin() as conn:
+        conn.execute(update(schema.entities).where(schema.entities.c.id == entity["id"]).values(role=None))
+        upsert_entity(conn, Entity(id=stored.id, name=stored.name, type=stored.type, aliases=(), role="a role filled in by a test"))
+    assert _current(engine, "story_json", story_id) != before
+    shown = next(e for e in TestClient(create_app(url)).get(f"/api/v1/stories/{story_id}").json()["entities"] if e["id"] == entity["id"])
+    assert shown["role"] == "a role filled in by a test"

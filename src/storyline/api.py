@@ -39,7 +39,7 @@ from storyline import __version__, readmodel
 from storyline.model import Analysis
 from storyline.store import schema, search
 from storyline.store import story_tables as st
-from storyline.store.facts import load_analysis, read_generation
+from storyline.store.facts import alias_generation, load_analysis, read_generation
 from storyline.store.db import StoreFull
 from storyline.store.queries import get_article, list_errors
 
@@ -302,6 +302,7 @@ _ARTICLE_VERSION = (
         schema.articles.c.analysis_version,
         select(func.count()).where(schema.duplicates.c.article_id == schema.articles.c.id).scalar_subquery(),
         read_generation(),
+        alias_generation(),
         st.passages.c.story_id,
         st.passages.c.development_id,
         st.passages.c.start,
@@ -330,12 +331,12 @@ def story_version(conn: Connection, story_id: str) -> tuple[Any, ...] | None:
 def article_version(conn: Connection, article_id: str) -> tuple[Any, ...] | None:
     """What a cached article view depends on: its analysis version, its duplicates, its passages with
     the title of the story each is in (all the view shows of a story: another article joining the
-    story leaves this article's view current) and the read generation; None when `article_id` is
-    not an exact id."""
+    story leaves this article's view current), the read generation and the alias generation (its JSON
+    lists each entity's aliases); None when `article_id` is not an exact id."""
     rows = conn.execute(_ARTICLE_VERSION, {"id": article_id}).all()
     if not rows:
         return None
-    return (*rows[0][:3], tuple(tuple(r[3:]) for r in rows if r[3] is not None))
+    return (*rows[0][:4], tuple(tuple(r[4:]) for r in rows if r[4] is not None))
 
 
 VERSIONS: dict[str, Callable[[Connection, str], tuple[Any, ...] | None]] = {"stories": story_version, "articles": article_version}

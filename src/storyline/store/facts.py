@@ -2,9 +2,11 @@
 
 Readers may keep built views of articles and stories (the API's read cache). A view of one article
 is keyed by that article's `analysis_version` and a story's by its `updated_seq`; what changes a
-view without touching those — facts replaced for an article analysed before, or an entity learning a
-new alias or role — replaces the store's read generation (`read_generation`), which every cached
-view is also keyed by, in the same transaction as the change.
+view without touching those — facts replaced for an article analysed before, or an entity filling its
+role — replaces the store's read generation (`read_generation`), which every cached view is also
+keyed by, in the same transaction as the change. Only an article's JSON shows an entity's aliases,
+and new aliases are learned all through an ingest, so they change a generation of their own
+(`alias_generation`) that only article views are keyed by: stored story views outlive them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ _ANALYSIS_FIELD = {"quote": "quotes", "quantity": "quantities", "timeref": "time
 _EVENT_QUANTITIES = ("killed", "injured", "missing", "evacuated", "size")
 READ_GENERATION = "read_generation"
 """The `meta` key whose value changes whenever stored facts change under an existing view."""
+ALIAS_GENERATION = "alias_generation"
+"""The `meta` key whose value changes whenever a stored entity learns an alias."""
 
 
 def read_generation() -> ScalarSelect[Any]:
@@ -40,17 +44,22 @@ def read_generation() -> ScalarSelect[Any]:
     return select(schema.meta.c.value).where(schema.meta.c.key == READ_GENERATION).scalar_subquery()
 
 
-def bump_read_generation(conn: Connection) -> None:
+def alias_generation() -> ScalarSelect[Any]:
+    """The current alias generation as a subquery, read like `read_generation`."""
+    return select(schema.meta.c.value).where(schema.meta.c.key == ALIAS_GENERATION).scalar_subquery()
+
+
+def bump_read_generation(conn: Connection, key: str = READ_GENERATION) -> None:
     """A fresh random value, not a counter: two writers can never leave the value a reader saw."""
     table = schema.meta
     value = uuid4().hex
-    if conn.execute(update(table).where(table.c.key == READ_GENERATION).values(value=value)).rowcount:
+    if conn.execute(update(table).where(table.c.key == key).values(value=value)).rowcount:
         return
     try:
         with conn.begin_nested():
-            conn.execute(insert(table).values(key=READ_GENERATION, value=value))
+            conn.execute(insert(table).values(key=key, value=value))
     except IntegrityError:
-        conn.execute(update(table).where(table.c.key == READ_GENERATION).values(value=value))
+        conn.execute(update(table).where(table.c.key == key).values(value=value))
 
 
 @cache
@@ -116,7 +125,7 @@ def upsert_entities(conn: Connection, entities: Iterable[Entity]) -> None:
 
     An article names dozens of entities; one round trip each was most of the cost of saving its
     facts. Entities are taken in order, so an id repeated within the batch merges as it would one
-    call at a time, and the read generation changes once if any stored entity learned something.
+    call at a time, and a generation changes once if any stored entity learned something.
     """
     entities = list(entities)
     stored: dict[str, tuple[list[str], str | None]] = {}
@@ -149,8 +158,10 @@ def upsert_entities(conn: Connection, entities: Iterable[Entity]) -> None:
         rows = [{"key": key, **values} for key, values in changed.items() if set(values) == names]
         if rows:
             conn.execute(statement, rows)
-    if changed:
+    if any("role" in values for values in changed.values()):
         bump_read_generation(conn)
+    elif changed:
+        bump_read_generation(conn, ALIAS_GENERATION)
 
 
 def delete_analysis(conn: Connection, article_id: str) -> int:
