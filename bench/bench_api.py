@@ -154,21 +154,10 @@ def build_store(path: Path, target: int) -> None:
     engine.dispose()
 
 
-WRK_SCRIPT = r"""
--- Random GETs over the paths in args[1]; each thread stops after args[2] answers (the count bound;
--- wrk's -d is the time bound). done() prints one JSON line the bench reads.
-local paths, limit, answered, tid, threads = {}, 0, 0, 0, 0
+_LUA_THREADS = r"""
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
-end
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  limit = tonumber(args[2])
-  math.randomseed(tonumber(args[3]) * 1000 + tid)
-end
-function request()
-  return wrk.format("GET", paths[math.random(#paths)])
 end
 function response(status, headers, body)
   answered = answered + 1
@@ -181,15 +170,25 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 """
+"""What both load scripts share: numbered threads, each stopping after args[2] answers (the count
+bound; wrk's -d is the time bound), and done() printing one JSON line the bench reads."""
+WRK_SCRIPT = r"""
+-- Random GETs over the paths in args[1].
+local paths, limit, answered, tid, threads = {}, 0, 0, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  limit = tonumber(args[2])
+  math.randomseed(tonumber(args[3]) * 1000 + tid)
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+""" + _LUA_THREADS
 WRK_COLD_SCRIPT = r"""
 -- Each path at most once: thread k of n asks for paths k, k+n, k+2n, … in turn and stops after
 -- args[2] answers, fewer than its share by its connection count, so requests still in flight when it
--- stops never had to repeat a path. done() prints the same JSON line as the warm script.
+-- stops never had to repeat a path.
 local paths, limit, answered, tid, threads, nxt = {}, 0, 0, 0, 0, 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
 function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   limit = tonumber(args[2])
@@ -201,11 +200,7 @@ function request()
   nxt = nxt + stride
   return wrk.format("GET", path)
 end
-function response(status, headers, body)
-  answered = answered + 1
-  if answered >= limit then wrk.thread:stop() end
-end
-""" + WRK_SCRIPT[WRK_SCRIPT.index("function done"):]
+""" + _LUA_THREADS
 TARGET_MS = 50.0
 
 
