@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
-from storyline.model import Analysis
 from storyline.store import schema
 from storyline.store import story_tables as st
 
@@ -123,6 +122,7 @@ def render_story(conn: Connection, story_id: str) -> list[dict[str, Any]]:
 def render_article(conn: Connection, article_id: str) -> list[dict[str, Any]]:
     """The article's JSON and page rows; none when `article_id` is not a stored article's id."""
     from storyline.api import article_and_analysis, article_version, encode
+    from storyline.web.pages import article_html
 
     version = article_version(conn, article_id)
     found = None if version is None else article_and_analysis(conn, article_id)
@@ -130,16 +130,6 @@ def render_article(conn: Connection, article_id: str) -> list[dict[str, Any]]:
         return []
     article, analysis = found
     return [row("article_json", article_id, version, encode(article)), row("article_page", article_id, version, article_html(article, analysis).encode())]
-
-
-def article_html(article: dict[str, Any], analysis: Analysis) -> str:
-    """The article page without a marked span, as `storyline.web.pages`' article route renders it."""
-    from storyline.web import highlight
-    from storyline.web.pages import TEMPLATES
-
-    marked = highlight.render_article(article, analysis)
-    names = {e["id"]: e["name"] for e in article["facts"]["entities"]}
-    return TEMPLATES.get_template("article.html").render(request=None, article=article, marked=marked, names=names, facts=article["facts"])
 
 
 def touched_stories(conn: Connection, article_ids: Iterable[str]) -> set[str]:

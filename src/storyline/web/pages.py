@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Connection
 
 from storyline import __version__
+from storyline.model import Analysis
 from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_and_analysis, cached, cached_story, encoded_response, story_page
 from storyline.store import search
 from storyline.web import highlight, svg
@@ -32,6 +33,14 @@ TEMPLATES = Environment(
 )
 HTML = "text/html; charset=utf-8"
 STATUS_CLASS = {"claimed": "claimed", "reported": "reported", "confirmed": "confirmed", "denied": "denied", "retracted": "denied"}
+
+
+def article_html(article: dict[str, Any], analysis: Analysis, target: tuple[int, int] | None = None) -> str:
+    """The article page with its extractions highlighted (and the span `target` marked); also what the
+    read model stores, so a stored page and a live one are the same bytes."""
+    marked = highlight.render_article(article, analysis, target=target)
+    names = {e["id"]: e["name"] for e in article["facts"]["entities"]}
+    return TEMPLATES.get_template("article.html").render(article=article, marked=marked, names=names, facts=article["facts"])
 
 
 def safe_url(value: str | None) -> str | None:
@@ -191,9 +200,7 @@ def router() -> APIRouter:
                 raise ApiError(404, "not_found", "there is no such article")
             article, analysis = found
             target = tuple(int(n) for n in mark.split("-")) if mark else None
-            marked = highlight.render_article(article, analysis, target=target)  # type: ignore[arg-type]
-            names = {e["id"]: e["name"] for e in article["facts"]["entities"]}
-            return TEMPLATES.get_template("article.html").render(request=request, article=article, marked=marked, names=names, facts=article["facts"]).encode()
+            return article_html(article, analysis, target).encode()  # type: ignore[arg-type]
 
         if len(article_id) > 64:
             raise ApiError(404, "not_found", "there is no such article")
