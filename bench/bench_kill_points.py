@@ -14,6 +14,7 @@ but the first two must be 0. PostgreSQL runs on a throwaway cluster (`tests/pg.p
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import tempfile
@@ -45,7 +46,8 @@ def run_backend(backend: str, kills: int, rounds: int, seed: int, copies: int, f
         clean = clean_run(inputs, clean_url)
         per_round = [kills // rounds + (1 if n < kills % rounds else 0) for n in range(rounds)]
         for n, count in enumerate(per_round):
-            result = campaign(inputs, clean_url, new_url(f"killed-{n}"), seed=seed + n, kills=count, clean=clean)
+            stores = itertools.count()
+            result = campaign(inputs, clean_url, lambda: new_url(f"killed-{n}-{next(stores)}"), seed=seed + n, kills=count, clean=clean)  # noqa: B023 - called within this round
             totals["rounds"] += 1
             totals["inputs per run"] = result.inputs
             totals["kill points"] += len(result.kill_points)

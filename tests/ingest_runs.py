@@ -148,44 +148,56 @@ class KillClock:
     def next(self) -> float:
         return self.rng.uniform(self.startup * 0.8, self.startup + max(self.left, 1.0))
 
-    def ran(self, seconds: float, finished: bool) -> None:
-        self.left = 0.0 if finished else max(self.left - max(seconds - self.startup, 0.0), 0.0)
+    def ran(self, seconds: float) -> None:
+        self.left = max(self.left - max(seconds - self.startup, 0.0), 0.0)
+
+    def restart(self, clean: float) -> None:
+        self.left = max(clean - self.startup, 1.0)
 
 
-def campaign(inputs: list[str], clean_db: str, killed_db: str, *, seed: int, kills: int, clean: tuple[Run, Run] | None = None) -> Campaign:
-    """Kill an ingest of `inputs` into `killed_db` at `kills` seeded instants, rerun it to the end and
-    compare with an uninterrupted run in `clean_db` (made here unless `clean` gives it)."""
+def campaign(inputs: list[str], clean_db: str, killed_db: Callable[[], str], *, seed: int, kills: int, clean: tuple[Run, Run] | None = None) -> Campaign:
+    """Kill an ingest of `inputs` at `kills` seeded instants, rerun it to the end and compare with an
+    uninterrupted run in `clean_db` (made here unless `clean` gives it). The killed store comes from
+    `killed_db`; when a run finishes before its kill, that store is checked and a new empty one takes
+    its place, so the remaining kill points still have work to interrupt."""
     first, again = clean or clean_run(inputs, clean_db)
     assert first.report is not None
     expected_inputs = distinct_inputs(first.report)
     result = Campaign(expected_inputs, first.seconds, again.seconds, [])
     clock = KillClock(seed, again.seconds, first.seconds)
+    store = killed_db()
     if (stored := balance(clean_db)) != expected_inputs:
         result.mismatches.append(f"clean run accounts for {stored} of {expected_inputs} inputs")
     expected = snapshot(clean_db)
     for _ in range(kills):
         instant = clock.next()
         result.kill_points.append(instant)
-        run = ingest(inputs, killed_db, kill_after=instant)
-        clock.ran(run.seconds, finished=run.returncode == 0)
+        run = ingest(inputs, store, kill_after=instant)
+        clock.ran(run.seconds)
         if run.returncode == -signal.SIGKILL:
             result.killed += 1
-        elif run.returncode == 0:
-            result.finished_before_kill += 1
-        else:
+        elif run.returncode != 0:
             result.problems.append(f"run to be killed at {instant:.2f}s exited {run.returncode}: {run.stderr[-2000:]}")
-        result.problems += [f"after a kill at {instant:.2f}s: {p}" for p in problems(killed_db)]
-        result.extra += max(0, balance(killed_db) - expected_inputs)
-    final = ingest(inputs, killed_db)
+        result.problems += [f"after a kill at {instant:.2f}s: {p}" for p in problems(store)]
+        result.extra += max(0, balance(store) - expected_inputs)
+        if run.returncode == 0:
+            result.finished_before_kill += 1
+            result.mismatches += _compare(expected, snapshot(store), f"a run that finished before its kill at {instant:.2f}s: ")
+            store = killed_db()
+            clock.restart(first.seconds)
+    final = ingest(inputs, store)
     if final.returncode != 0:
         result.problems.append(f"final rerun exited {final.returncode}: {final.stderr[-2000:]}")
-    result.problems += [f"after the final rerun: {p}" for p in problems(killed_db)]
-    stored = balance(killed_db)
+    result.problems += [f"after the final rerun: {p}" for p in problems(store)]
+    stored = balance(store)
     result.lost = max(0, expected_inputs - stored)
     result.extra += max(0, stored - expected_inputs)
-    got = snapshot(killed_db)
-    result.mismatches += [f"{table}: {_diff(expected[table], got[table])}" for table in expected if expected[table] != got[table]]
+    result.mismatches += _compare(expected, snapshot(store), "")
     return result
+
+
+def _compare(expected: dict[str, list[tuple[Any, ...]]], got: dict[str, list[tuple[Any, ...]]], where: str) -> list[str]:
+    return [f"{where}{table}: {_diff(expected[table], got[table])}" for table in expected if expected[table] != got[table]]
 
 
 def _diff(want: list[tuple[Any, ...]], got: list[tuple[Any, ...]]) -> str:

@@ -7,6 +7,7 @@ measured length of a clean run; `bench/bench_kill_points.py` runs the long campa
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -36,7 +37,8 @@ def small_corpus(folder: Path) -> list[str]:
 
 def test_ingest_killed_at_random_instants_resumes_to_the_uninterrupted_result(tmp_path: Path, new_db_url: Callable[[str], str]) -> None:
     seed = int(os.environ.get("STORYLINE_CRASH_SEED", random.randrange(1 << 30)))
-    result = campaign(small_corpus(tmp_path), new_db_url("clean"), new_db_url("killed"), seed=seed, kills=KILLS)
+    stores = itertools.count()
+    result = campaign(small_corpus(tmp_path), new_db_url("clean"), lambda: new_db_url(f"killed-{next(stores)}"), seed=seed, kills=KILLS)
     where = f"seed {seed}, kill points {[round(p, 2) for p in result.kill_points]}"
     assert result.killed >= 1, f"no run was killed before it finished ({where})"
     assert result.problems == [], where
