@@ -3,7 +3,7 @@ tilse-style scores used to check them against Timeline17."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -75,8 +75,8 @@ def test_sentences_are_dated_by_the_days_they_name() -> None:
     found = dated_sentences(article, Analysis("a1", "t", timerefs=refs))
     named = [(d.date, d.text) for d in found if d.weight == 1.0]
     assert named == [("2011-01-25", "Thousands marched on Tuesday ."), ("2011-01-25", "On January 25 , crowds filled Tahrir Square .")]
-    lead = [d for d in found if d.weight < 1.0]
-    assert [(d.date, d.text) for d in lead] == [("2011-01-27", "Thousands marched on Tuesday .")]
+    lead = [(d.date, d.text, d.weight) for d in found if d.weight < 1.0]
+    assert lead == [("2011-01-27", "The army stayed in barracks .", 0.5), ("2011-01-26", "The army stayed in barracks .", 0.0)]
     assert len(sentences(body)) == 3
 
 
@@ -97,3 +97,44 @@ def test_a_date_counts_once_per_article() -> None:
     repeated = [DatedSentence("2011-02-01", f"s{i}", "a1", i, i + 1) for i in range(5)]
     shared = [DatedSentence("2011-02-11", "s", f"b{i}", 0, 1) for i in range(3)]
     assert rank_dates(repeated + shared, 1) == ["2011-02-11"]
+
+
+def _article(article_id: str, day: date, body: str, days: dict[str, str] | None = None) -> tuple[Article, Analysis]:
+    """An article published on `day` whose phrases in `days` are DATE references to the given days."""
+    published = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    article = Article(article_id, "h", "k", "Title", body, published, None, None, None, "en", "t", 0, "text", b"")
+    doc = article.document
+    refs = tuple(
+        TimeRef(article_id, doc.index(text), doc.index(text) + len(text), text, "DATE", value)
+        for text, value in (days or {}).items()
+    )
+    return article, Analysis(article_id, "t", timerefs=refs)
+
+
+def test_later_reports_recalling_a_day_outweigh_reports_naming_their_own_day() -> None:
+    """Two reports looking back at 25 January outrank three reports of 28 January naming their own day."""
+    same_day = [_article(f"s{i}", date(2011, 1, 28), "Police clash with crowds on Friday .", {"Friday": "2011-01-28"}) for i in range(3)]
+    looking_back = [_article(f"l{i}", date(2011, 2, 3), "Protests began on January 25 .", {"January 25": "2011-01-25"}) for i in range(2)]
+    items = [d for article, analysis in same_day + looking_back for d in dated_sentences(article, analysis)]
+    assert [d.weight for d in items if d.date == "2011-01-28"] == [0.5, 0.5, 0.5]
+    assert rank_dates(items, 1) == ["2011-01-25"]
+
+
+def test_opening_sentences_are_candidates_for_the_day_before_but_do_not_rank_it() -> None:
+    article, analysis = _article("a", date(2011, 2, 12), "Mubarak resigns as president . \nCrowds cheer in Tahrir Square .")
+    items = dated_sentences(article, analysis)
+    assert sorted((d.date, d.weight) for d in items) == [("2011-02-11", 0.0)] * 2 + [("2011-02-12", 0.5)] * 2
+    assert rank_dates(items, 2) == ["2011-02-12"]
+    assert dated_sentences(article, analysis, lead_sentences=0) == []
+
+
+def test_the_day_after_s_opening_sentence_can_tell_a_day() -> None:
+    """A day named only in passing is best told by the next morning's opening sentence, which
+    shares the words the other reports use for it."""
+    recalls = ("On February 11 , Mubarak resigned .", "Crowds celebrated on February 11 .", "The army took power on February 11 .")
+    named = [_article(f"n{i}", date(2011, 2, 20), text, {"February 11": "2011-02-11"}) for i, text in enumerate(recalls)]
+    morning = _article("m", date(2011, 2, 12), "Mubarak resigned , crowds celebrated and the army took power . \nTraffic was heavy .")
+    items = [d for article, analysis in [*named, morning] for d in dated_sentences(article, analysis)]
+    ((day, chosen),) = summary(items, 1)
+    assert day == "2011-02-11"
+    assert [c.article_id for c in chosen] == ["m"]
