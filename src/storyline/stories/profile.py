@@ -109,12 +109,21 @@ def weights(counts: Mapping[str, float], idf: Mapping[str, float], prefix: str) 
     return {k: (1.0 + log(v) if v >= 1 else v) * get(prefix + k, 1.0) for k, v in counts.items() if v > 0}
 
 
-def overlap(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """Share of the smaller side's mentions that the other side also makes (1 = same places)."""
+def overlap(a: Mapping[str, float], b: Mapping[str, float], near: Callable[[str, str], bool] | None = None) -> float:
+    """Share of the smaller side's mentions that the other side also makes (1 = same places).
+
+    With `near`, a mention is matched by the other side's mentions of any place near it (a
+    neighbourhood and its city, two gazetteer entries for one town), not only of the same place.
+    """
     if not a or not b:
         return 0.0
-    shared = sum(min(v, b[k]) for k, v in a.items() if k in b)
-    return shared / min(sum(a.values()), sum(b.values()))
+    if sum(a.values()) > sum(b.values()):
+        a, b = b, a
+    if near is None:
+        shared = sum(min(v, b[k]) for k, v in a.items() if k in b)
+    else:
+        shared = sum(min(v, sum(w for j, w in b.items() if j == k or near(k, j))) for k, v in a.items())
+    return shared / sum(a.values())
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
