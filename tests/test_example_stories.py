@@ -168,3 +168,12 @@ def test_story_command_prints_the_troop_numbers(examples_db: Engine, passages: d
     ).stdout
     numbers = shown[shown.index("Numbers"):]
     assert "North Korea" in numbers and "13,000–15,000" in numbers and "2025-03-27" in numbers
+
+
+def test_no_development_is_labelled_with_a_page_kicker(examples_db: Engine) -> None:
+    """The Seoul report's body opens with its section name ("Asia"); labels must be sentences."""
+    with examples_db.connect() as conn:
+        labels = conn.execute(select(st.developments.c.label)).scalars().all()
+    assert labels
+    short = [label for label in labels if len(label.split()) <= 3]
+    assert short == [], short

@@ -109,10 +109,21 @@ def terms(text: str) -> Counter[str]:
 
 
 def first_sentence(text: str, limit: int = 300) -> str:
-    """The opening sentence of a span: the extractive label of a passage."""
-    stripped = text.strip()
-    parts = _SENTENCE_END.split(stripped, maxsplit=1)
-    return (parts[0] if parts else stripped)[:limit].strip()
+    """The opening sentence of a span: the extractive label of a passage.
+
+    A page's kicker or section name ("Asia", "World news") often survives cleaning as the first line
+    of the body; a line of at most three words without closing punctuation is passed over when a
+    sentence follows, so a development is never labelled with it.
+    """
+    parts = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    if not parts:
+        return ""
+    sentence = next((part for part in parts if not _is_kicker(part)), parts[0])
+    return sentence[:limit].strip()
+
+
+def _is_kicker(line: str) -> bool:
+    return len(line.split()) <= 3 and not line.rstrip("\"'”’").endswith((".", "!", "?"))
 
 
 @lru_cache(maxsize=1)
