@@ -197,3 +197,28 @@ def test_title_case_headline_names_come_from_the_base_model() -> None:
     spans = {(s.text, s.label_) for s in entities.entity_spans(nlp.load()(article.document))}
     assert ("Zelensky", "PERSON") in spans and ("Russia", "GPE") in spans
     assert not any(text.startswith("Zelensky Claims") or "Deploy" in text for text, _ in spans)
+
+
+def test_the_gazetteer_matcher_reads_the_tokens_the_tokenizer_makes_from_its_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached words are what spaCy's English tokenizer makes of every name, on the first call (which
+    writes the file) and the next (which reads it); a file that does not spell the names is not used."""
+    import spacy
+
+    from storyline.analyze import gazetteer
+
+    monkeypatch.setenv("STORYLINE_CACHE_DIR", str(tmp_path))
+    vocab = nlp.load().vocab
+    names = list(gazetteer.surface_names())
+    expected = [[token.text for token in doc] for doc in spacy.blank("en", vocab=vocab).tokenizer.pipe(names)]
+    assert any(len(words) > 1 for words in expected)
+    assert entities.pattern_words(vocab, names) == expected
+    (cached,) = tmp_path.glob("gazetteer-words-*.json")
+    assert sorted(json.loads(cached.read_text(encoding="utf-8"))) == sorted(expected)
+    assert entities.pattern_words(vocab, names) == expected
+    assert entities.pattern_words(vocab, names[::-1]) == expected[::-1]
+    assert list(tmp_path.glob("gazetteer-words-*.json")) == [cached], "the same names in another order (as in another process) made another file"
+    words = json.loads(cached.read_text(encoding="utf-8"))
+    cached.write_text(json.dumps([["Atlantis"]] + words[1:]), encoding="utf-8")
+    assert entities.pattern_words(vocab, names) == expected, "a cache file that misspells a name was used"
+    assert entities.pattern_words(vocab, names[1:]) == expected[1:], "another list of names was answered from this one's file"
+    assert len(list(tmp_path.glob("gazetteer-words-*.json"))) == 1, "the file of the older names was kept"

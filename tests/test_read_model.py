@@ -106,6 +106,8 @@ def test_ingest_stores_views_and_a_joining_article_replaces_its_story(store: tup
         assert {("story_json", ident), ("story_page", ident)} <= set(rows), f"story {ident} has no stored views after the ingest"
     for ident in articles:
         assert {("article_json", ident), ("article_page", ident)} <= set(rows), f"article {ident} has no stored views after the ingest"
+    stale = [key for key in rows if key[0] != "status" and rows[key].version != _current(engine, *key)]
+    assert not stale, f"{len(stale)} of {len(rows)} views were out of date when the ingest returned, e.g. {stale[:3]}"
 
     story_id = _nk_story(TestClient(create_app(url)))
     before = rows[("story_json", story_id)]
@@ -266,3 +268,30 @@ def test_a_learned_alias_leaves_stored_story_views_current(store: tuple[str, Eng
     assert _current(engine, "story_json", story_id) != before
     shown = next(e for e in TestClient(create_app(url)).get(f"/api/v1/stories/{story_id}").json()["entities"] if e["id"] == entity["id"])
     assert shown["role"] == "a role filled in by a test"
+
+
+def test_views_rendered_early_in_a_long_ingest_are_rendered_again_when_they_went_stale(store: tuple[str, Engine]) -> None:
+    """An ingest renders early when it has gathered `limit` ids; an entity filling its role later (as
+    the next articles' linking does) puts every view out of date, so the end of the run renders the
+    early ones again, and leaves the views it did not render alone."""
+    url, engine = store
+    readmodel.refresh_all(engine)
+    story_id = _nk_story(TestClient(create_app(url)))
+    article_id, untouched = _members(engine, story_id)[0], sorted(_ids(engine)[1] - set(_members(engine, story_id)))[0]
+    views = readmodel.IngestViews(engine, limit=1)
+    views.linked([article_id])
+    early = _rows(engine)
+    touched = [("story_json", story_id), ("story_page", story_id), ("article_json", article_id), ("article_page", article_id)]
+    assert all(early[key].version == _current(engine, *key) for key in touched), "the limit did not render early"
+    with engine.connect() as conn:
+        stored = conn.execute(select(schema.entities).where(schema.entities.c.role.is_(None))).first()
+    assert stored is not None
+    with engine.begin() as conn:
+        upsert_entity(conn, Entity(id=stored.id, name=stored.name, type=stored.type, aliases=(), role="a role a later article fills"))
+    assert all(early[key].version != _current(engine, *key) for key in touched), "filling a role left the views current"
+
+    views.done()
+    rows = _rows(engine)
+    for key in touched:
+        assert rows[key].version == _current(engine, *key), f"{key} rendered early was left out of date"
+    assert rows[("article_json", untouched)].rendered_at == early[("article_json", untouched)].rendered_at, "a view the run never touched was rendered"

@@ -272,7 +272,7 @@ def _ingest(
         run_id = writes.start_run(conn, args)
     report = IngestReport(run_id=run_id)
     status = "failed"
-    duplicated: set[str] = set()
+    views = readmodel.IngestViews(engine)
     stream = entries(inputs, options) if reader is None else reader(inputs, options)
     try:
         for entry in stream:
@@ -299,13 +299,13 @@ def _ingest(
                     _sample(report, entry.input_name, entry.position, note)
             report.count(outcome)
             if outcome in ("duplicate", "near_duplicate"):
-                duplicated.add(note)
+                views.duplicated([note])
             if progress:
                 progress("read", outcome)
-        readmodel.after_link(engine, sorted(duplicated), with_stories=False)
         if options.analyze:
-            analyzed, failed = analyze_pending(engine, batch_size=options.batch_size, progress=progress, analyzer=analyzer)
+            analyzed, failed = analyze_pending(engine, batch_size=options.batch_size, progress=progress, analyzer=analyzer, views=views)
             report.analyzed, report.analysis_failed = analyzed, failed
+        views.done()
         status = "done"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -370,17 +370,20 @@ def analyze_pending(
     link: bool = True,
     progress: Progress | None = None,
     analyzer: Analyzer = analyze_in_process,
+    views: readmodel.IngestViews | None = None,
 ) -> tuple[int, int]:
     """Analyze (and link) articles without current facts, in publication order; (done, failed).
 
     `analyzer` decides where the parsing runs; the results are saved and linked here, one
-    transaction per article, under the link lock.
+    transaction per article, under the link lock. What linking touched is gathered in `views`,
+    rendered when the caller's run is done (`IngestViews.done`); without one, before this returns.
     """
     from storyline.analyze import EXTRACTOR_VERSION
     from storyline.stories.link import link_article
 
     done = failed = 0
-    views = readmodel.IngestViews(engine)
+    own_views = views is None
+    views = readmodel.IngestViews(engine) if views is None else views
     with linking(engine):
         for results in analyzer(_batches(engine, EXTRACTOR_VERSION, batch_size, only_missing)):
             for article, analysis in results:
@@ -404,7 +407,8 @@ def analyze_pending(
                     progress("analyze", article.id)
             if link:
                 views.linked(article.id for article, analysis in results if analysis is not None)
-    views.flush()
+    if own_views:
+        views.done()
     return done, failed
 
 

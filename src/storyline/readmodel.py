@@ -7,8 +7,8 @@ the same version the in-process cache is keyed by (`api.story_version`, `api.art
 is served only while that is still the store's current version and its ETag still matches its bytes;
 otherwise the reader renders live and hands the row to a background writer (`WriteBehind`), so a read
 never waits for the store's write lock and never fails because that write did. Writers render what
-their change touched: an ingest after linking (its articles and the stories they joined, gathered by
-`IngestViews`), originals that got a duplicate, `storyline relink` and `reanalyze`, and `storyline
+their change touched: an ingest when it is done (its articles, the stories they joined and originals
+that got a duplicate, gathered by `IngestViews`), `storyline relink` and `reanalyze`, and `storyline
 views refresh` for a whole store.
 """
 
@@ -156,44 +156,100 @@ def refresh(engine: Engine, story_ids: Iterable[str] = (), article_ids: Iterable
 
 
 def after_link(engine: Engine, article_ids: list[str], *, with_stories: bool = True) -> None:
-    """The ingest's hook after a batch is linked (or after originals got duplicates, `with_stories`
-    off: a duplicate changes its original's view only). Rendering is derived work: a failure is
-    logged and leaves the views to be rendered on their first read, never costing an article."""
+    """Render the views of these articles (and, `with_stories`, of the stories they are linked into).
+    Rendering is derived work: a failure is logged, never costing an article."""
     if not article_ids:
         return
     try:
         with engine.connect() as conn:
-            stories = touched_stories(conn, article_ids) if with_stories else set()
-        refresh(engine, stories, article_ids)
+            stories = sorted(touched_stories(conn, article_ids)) if with_stories else []
     except Exception:  # noqa: BLE001 - the ingest goes on; readers render what is missing
         log.warning("could not store the views of %d article(s); they will be rendered when read", len(article_ids), exc_info=True)
+        return
+    _render_chunks(engine, stories, article_ids)
+
+
+def _render_chunks(engine: Engine, story_ids: list[str], article_ids: list[str]) -> None:
+    """Render and store views `CHUNK` at a time, each chunk in its own short transaction; a failure is
+    logged and leaves the views to be rendered on their first read, never costing an article."""
+    try:
+        for start in range(0, len(story_ids), CHUNK):
+            refresh(engine, story_ids[start : start + CHUNK], ())
+        for start in range(0, len(article_ids), CHUNK):
+            refresh(engine, (), article_ids[start : start + CHUNK])
+    except Exception:  # noqa: BLE001 - the ingest goes on; readers render what is missing
+        log.warning("could not store the views of %d stories and %d articles; they will be rendered when read",
+                    len(story_ids), len(article_ids), exc_info=True)
 
 
 class IngestViews:
-    """What an ingest's linking touched, rendered at most every `every` seconds and once at the end.
+    """What an ingest touched, rendered once when it is done (`done`), and every `limit` ids on a long one.
 
-    Rendering after every batch re-rendered a story joined by articles of many batches once per
-    batch, and an alias learned by the next batch (the read generation) made much of that work stale
-    at once; gathering the touched ids renders each view once per interval instead, so a long ingest
-    pays for each story about once per `every` seconds and readers see views at most that old.
+    An entity filling its role anywhere replaces the read generation that every view is keyed by, and
+    that happens all through an ingest, so views rendered while it runs are mostly out of date before
+    it ends (renders every 30 seconds left two in three to nine in ten stale), and a story joined by articles
+    of many batches was rendered again and again. Rendered once at the end, each touched view costs
+    one render and is current when the ingest returns; while it runs, readers render live, as for any
+    view out of date. `limit` bounds the ids held on an ingest of millions; when it was reached, `done`
+    also renders again the views rendered since the start that went out of date.
     """
 
-    def __init__(self, engine: Engine, every: float = 30.0) -> None:
+    def __init__(self, engine: Engine, limit: int = 4096) -> None:
         self.engine = engine
-        self.every = every
-        self.pending: set[str] = set()
-        self.last = time.monotonic()
+        self.limit = limit
+        self.linked_ids: set[str] = set()
+        self.original_ids: set[str] = set()
+        self.started = _now()
+        self.rendered_early = False
 
     def linked(self, article_ids: Iterable[str]) -> None:
-        """After a batch's link commit."""
-        self.pending.update(article_ids)
-        if time.monotonic() - self.last >= self.every:
-            self.flush()
+        """After a batch's link commit: these articles' views and their stories' changed."""
+        self.linked_ids.update(article_ids)
+        self._bounded()
 
-    def flush(self) -> None:
-        ids, self.pending = sorted(self.pending), set()
-        after_link(self.engine, ids)
-        self.last = time.monotonic()
+    def duplicated(self, article_ids: Iterable[str]) -> None:
+        """These originals got a duplicate: only their own views show it."""
+        self.original_ids.update(article_ids)
+        self._bounded()
+
+    def done(self) -> None:
+        """The run's writes are over: render what it touched, then what went stale since an early render."""
+        self._render()
+        if self.rendered_early:
+            self.rendered_early = False
+            try:
+                with self.engine.connect() as conn:
+                    stories, articles = stale_since(conn, self.started)
+            except Exception:  # noqa: BLE001 - as for any render: readers render what is out of date
+                log.warning("could not check the views rendered during the ingest", exc_info=True)
+                return
+            _render_chunks(self.engine, stories, articles)
+
+    def _bounded(self) -> None:
+        if len(self.linked_ids) + len(self.original_ids) >= self.limit:
+            self._render()
+            self.rendered_early = True
+
+    def _render(self) -> None:
+        linked, originals = sorted(self.linked_ids), sorted(self.original_ids - self.linked_ids)
+        self.linked_ids, self.original_ids = set(), set()
+        after_link(self.engine, linked)
+        after_link(self.engine, originals, with_stories=False)
+
+
+def stale_since(conn: Connection, since: str) -> tuple[list[str], list[str]]:
+    """The stories and articles with a view rendered at or after `since` that no longer shows them as they are."""
+    from storyline.api import article_version, story_version
+
+    found = conn.execute(select(views.c.kind, views.c.id, views.c.version).where(views.c.rendered_at >= since, views.c.kind.in_(KINDS.values()))).all()
+    stories: set[str] = set()
+    articles: set[str] = set()
+    for kind, ident, version in found:
+        is_story = kind.startswith("story")
+        current = (story_version if is_story else article_version)(conn, ident)
+        if current is not None and version_key(current) != version:
+            (stories if is_story else articles).add(ident)
+    return sorted(stories), sorted(articles)
 
 
 # --- a whole store ----------------------------------------------------------------------------------

@@ -17,9 +17,13 @@ title or apposition at that mention, or marks country mentions that are not the 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from rapidfuzz import fuzz
@@ -33,6 +37,8 @@ from storyline.analyze.context import EntityIndex
 from storyline.analyze.gazetteer import fold
 from storyline.analyze.places import GeoRef, geocode
 from storyline.model import Article, Entity, Mention
+
+log = logging.getLogger(__name__)
 
 ENTITY_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART",
                            "LAW", "LANGUAGE"})
@@ -100,12 +106,68 @@ def entity_id(type_: str, name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _matcher(vocab: Vocab) -> tuple[PhraseMatcher, dict[str, tuple[str, bool]]]:
-    tokenizer = spacy.blank("en", vocab=vocab).tokenizer
     names = gazetteer.surface_names()
     matcher = PhraseMatcher(vocab, attr="LOWER")
-    for name, pattern in zip(names, tokenizer.pipe(names), strict=True):
-        matcher.add(name, [pattern])
+    for name, words in zip(names, pattern_words(vocab, list(names)), strict=True):
+        matcher.add(name, [Doc(vocab, words=words)])
     return matcher, names
+
+
+def pattern_words(vocab: Vocab, names: list[str]) -> list[list[str]]:
+    """Each name split as spaCy's English tokenizer splits it, kept in the cache folder (`cache_dir`).
+
+    Tokenizing the few thousand gazetteer names took most of the second that building the matcher
+    cost every process at start; a Doc made from the words has the same tokens, so the matcher
+    matches the same. The file is named by a digest of the sorted names (their order follows set
+    iteration, which differs between processes) and the spaCy version, so changed data or tokenizer
+    rules make a new one, which replaces the old; a file whose words do not spell its names is ignored.
+    """
+    ordered = sorted(names)
+    key = hashlib.blake2b("\n".join([spacy.__version__, *ordered]).encode(), digest_size=16).hexdigest()
+    folder = cache_dir()
+    path = folder / f"{_WORDS_FILE}{key}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if _spells(cached, ordered):
+            return _in_order(names, ordered, cached)
+    except (OSError, ValueError):
+        pass
+    tokenizer = spacy.blank("en", vocab=vocab).tokenizer
+    words = [[token.text for token in doc] for doc in tokenizer.pipe(ordered)]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{path.name}.{os.getpid()}.partial"
+        partial.write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)
+        for old in folder.glob(f"{_WORDS_FILE}*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        log.info("could not cache the gazetteer's tokens in %s", folder, exc_info=True)
+    return _in_order(names, ordered, words)
+
+
+_WORDS_FILE = "gazetteer-words-"
+
+
+def _in_order(names: list[str], ordered: list[str], words: list[list[str]]) -> list[list[str]]:
+    by_name = dict(zip(ordered, words, strict=True))
+    return [by_name[name] for name in names]
+
+
+def _spells(words: object, names: list[str]) -> bool:
+    """Whether `words` holds, for each name, tokens that spell it (a tokenizer keeps every character)."""
+    return (isinstance(words, list) and len(words) == len(names)
+            and all(isinstance(w, list) and w and "".join("".join(w).split()) == "".join(n.split())
+                    for w, n in zip(words, names, strict=True)))
+
+
+def cache_dir() -> Path:
+    """`$STORYLINE_CACHE_DIR`, else `storyline` in the user's cache folder (`$XDG_CACHE_HOME` or ~/.cache)."""
+    configured = os.environ.get("STORYLINE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "storyline"
 
 
 def _trim(span: Span) -> Span | None:
