@@ -7,6 +7,7 @@ only SQLite has are marked `sqlite_only(reason)`: a PostgreSQL run deselects the
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -187,14 +188,18 @@ def _cached_sqlite_examples(cache: pytest.Cache) -> Path:
 
     folder = cache.mkdir("storyline-examples-store")
     built = folder / f"{_examples_digest()}.db"
-    if not built.exists():
-        for old in folder.glob("*.db*"):
-            old.unlink()
-        partial = folder / "building.db"
-        _ingest_examples(f"sqlite:///{partial}")
-        with sqlite3.connect(partial) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        partial.rename(built)
+    # Two pytest processes may start at once: one builds while the other waits on the lock, and a
+    # build is renamed into place only when complete, so no run ever copies a half-built store.
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            for old in folder.glob("*.db*"):
+                old.unlink()
+            partial = folder / f"building-{os.getpid()}.db"
+            _ingest_examples(f"sqlite:///{partial}")
+            with sqlite3.connect(partial) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            partial.rename(built)
     return built
 
 
