@@ -23,7 +23,10 @@ most once (wrk: every path but one per connection, so no request repeats a path;
 on a loaded machine queues requests in the client itself, every path once). Every loop is bounded by
 a request count and a time limit. Target: p99 < 50 ms.
 
-The cold pass measures what a first read costs. With the stored read model (`storyline views refresh`
+The cold pass measures what a first read costs. What a fresh process's first requests paid besides
+(connections, statements, code run for the first time) is paid before it listens (`api.warm_up`: one
+story and one article asked for through the app), and the heap built by start-up is frozen out of the
+collector's full passes, which had stopped the server for 25-300 ms at a time. With the stored read model (`storyline views refresh`
 run on the store beforehand; `bench_api.py` builds the store through the store functions, not the
 ingest, so its views are rendered by that command) a first read is one more indexed query; without
 it, every first read is a build.
@@ -378,10 +381,35 @@ def _http_implementation() -> str:
     return f"{parser} + {loop}"
 
 
-def _row(name: str, phase: str, r: dict[str, Any], cpu_ms: float | None) -> str:
+def machine_cpu() -> tuple[int, ...] | None:
+    """The machine's CPU time so far (/proc/stat, clock ticks): busy, steal, total; None off Linux."""
+    try:
+        with open("/proc/stat") as handle:
+            ticks = [int(value) for value in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    steal = ticks[7] if len(ticks) > 7 else 0
+    total = sum(ticks[:8])
+    return total - idle - steal, steal, total
+
+
+def _machine(before: tuple[int, ...] | None, after: tuple[int, ...] | None) -> str:
+    """Busy and stolen shares of the machine's CPU between two readings, as "busy/steal" percent.
+
+    The latencies are those of one server process among everything else the machine runs; a
+    hypervisor's steal is time none of it ran. Both move the tail more than anything in the server.
+    """
+    if before is None or after is None or after[2] <= before[2]:
+        return "-"
+    busy, steal, total = (a - b for a, b in zip(after, before, strict=True))
+    return f"{100 * busy / total:.0f}/{100 * steal / total:.0f}"
+
+
+def _row(name: str, phase: str, r: dict[str, Any], cpu_ms: float | None, machine: str) -> str:
     cpu = f"{cpu_ms:>8.2f}" if cpu_ms is not None else f"{'':>8}"
     return (f"{name:28} {phase:6} {r['requests']:>8} {r['errors']:>6} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f} "
-            f"{r['rps']:>8.1f} {cpu} {r['p99'] / TARGET_MS:>7.2f}")
+            f"{r['rps']:>8.1f} {cpu} {r['p99'] / TARGET_MS:>7.2f} {machine:>9}")
 
 
 def main() -> None:
@@ -452,9 +480,10 @@ def main() -> None:
     print(f"cold: a fresh server, each path at most once ({args.clients} at a time, {generator}); {stored} stored views in the store. "
           f"warm: then {generator}, random paths, "
           f"≤{args.requests} requests or ≤{args.seconds:.0f} s. cpu ms/req: the server's CPU time per answered request. "
-          f"p99/50: p99 over the {TARGET_MS:.0f} ms target (≤ 1 meets it).\n")
+          f"p99/50: p99 over the {TARGET_MS:.0f} ms target (≤ 1 meets it). busy/st%: the whole machine's CPU busy and stolen "
+          f"(hypervisor) during the row, percent.\n")
     header = (f"{'scenario':28} {'phase':6} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-              f"{'req/s':>8} {'cpu ms':>8} {'p99/50':>7}")
+              f"{'req/s':>8} {'cpu ms':>8} {'p99/50':>7} {'busy/st%':>9}")
     print(header)
     print("-" * len(header))
     with tempfile.TemporaryDirectory(prefix="storyline-bench-") as folder:
@@ -463,21 +492,23 @@ def main() -> None:
             server = start_server(db, port, args.cache_size, args.workers)
             try:
                 if name in targets:
-                    before = server_cpu(server)
+                    before, machine = server_cpu(server), machine_cpu()
                     if args.generator == "wrk":
                         cold = wrk_cold(base, paths, args.clients, args.seconds, Path(folder))
                     else:
                         cold = asyncio.run(each_once(base, paths, args.clients, args.seconds * 3))
-                    print(_row(name, "cold", cold, (server_cpu(server) - before) * 1000 / max(1, cold["requests"])), flush=True)
+                    cpu_ms = (server_cpu(server) - before) * 1000 / max(1, cold["requests"])
+                    print(_row(name, "cold", cold, cpu_ms, _machine(machine, machine_cpu())), flush=True)
                 else:
                     asyncio.run(random_gets(base, paths, 5, 20, 30))  # warm-up
-                before = server_cpu(server)
+                before, machine = server_cpu(server), machine_cpu()
                 if args.generator == "wrk":
                     warm = wrk_gets(base, paths, args.clients, args.requests, args.seconds, Path(folder))
                 else:
                     warm = asyncio.run(random_gets(base, paths, args.clients, args.requests, args.seconds))
                 cpu_ms = (server_cpu(server) - before) * 1000 / max(1, warm["requests"])
-                print(_row(name, "warm" if name in targets else "-", warm, cpu_ms), f"  load {os.getloadavg()[0]:.1f}", flush=True)
+                print(_row(name, "warm" if name in targets else "-", warm, cpu_ms, _machine(machine, machine_cpu())),
+                      f"  load {os.getloadavg()[0]:.1f}", flush=True)
             finally:
                 stop(server)
 
