@@ -1,4 +1,4 @@
-"""The version reads behind every cached story and article answer (`storyline.api.DirectQuery`): run on
+"""The version reads behind every cached story and article answer (`storyline.store.direct.DirectQuery`): run on
 the driver's connection, they must give what SQLAlchemy would and leave no transaction open, on SQLite
 and on PostgreSQL."""
 

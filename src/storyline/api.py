@@ -32,7 +32,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, Select, bindparam, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.pool import QueuePool
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,6 +44,7 @@ from storyline.store import schema, search
 from storyline.store import story_tables as st
 from storyline.store.facts import alias_generation, load_analysis, read_generation
 from storyline.store.db import StoreFull
+from storyline.store.direct import DirectQuery
 from storyline.store.queries import get_article, list_errors
 
 log = logging.getLogger(__name__)
@@ -262,9 +263,9 @@ class ReadCache:
             self.entries.move_to_end(key)
             return hit[1], hit[2]
 
-    def put(self, key: tuple[str, ...], version: tuple[Any, ...], value: bytes) -> tuple[bytes, str]:
-        """Keep a view found elsewhere (the stored read model) at this version; the value and its ETag."""
-        etag = _etag(value)
+    def put(self, key: tuple[str, ...], version: tuple[Any, ...], value: bytes, etag: str) -> tuple[bytes, str]:
+        """Keep a view found elsewhere (the stored read model, which checked its ETag) at this version;
+        the value and its ETag."""
         if self.size > 0:
             with self.lock:
                 self._keep(key, version, value, etag)
@@ -297,37 +298,6 @@ class ReadCache:
 
 def _etag(value: Any) -> str:
     return readmodel.etag(value) if isinstance(value, bytes) else ""
-
-
-class DirectQuery:
-    """A fixed read statement run on the driver's connection under a SQLAlchemy `Connection`.
-
-    The version of a story or article is read on every request for it, on the event loop; SQLAlchemy's
-    work around that query (cache lookup, parameter and result processing) took two to three times as
-    long as the query itself on SQLite (170 against 55 µs for an article's). The statement is compiled once per dialect and its rows are the driver's
-    own tuples, which equal what `Connection.execute` gives because only strings and integers are
-    selected. A driver that opens a transaction for a read (psycopg) leaves it open: the caller's
-    transaction ends it (the pool rolls back a returned connection; `HotReads` rolls back itself).
-    """
-
-    def __init__(self, statement: Select[Any]) -> None:
-        self.statement = statement
-        self.compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
-
-    def all(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
-        found = self.compiled.get(conn.dialect.name)
-        if found is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
-            positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-            found = self.compiled[conn.dialect.name] = (compiled.string, positions, dict(compiled.params))
-        sql, positions, fixed = found
-        values = {**fixed, **params}
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, values if positions is None else tuple(values[name] for name in positions))
-            return [tuple(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
 
 
 _STORY_VERSION = DirectQuery(select(st.stories.c.updated_seq, read_generation()).where(st.stories.c.id == bindparam("id")))
@@ -390,11 +360,12 @@ def cached(request: Request, conn: Connection, kind: str, ident: str, variant: s
 
     def load_or_build() -> Any:
         try:
-            body = readmodel.stored(conn, stored_kind, ident, version)
+            found = readmodel.stored(conn, stored_kind, ident, version)
         except Exception:  # noqa: BLE001 - the stored layer is an optimisation: render live instead
             log.warning("could not read the stored %s view of %s", stored_kind, ident, exc_info=True)
             conn.rollback()
-            body = None
+            found = None
+        body = None if found is None else found[0]
         if body is None:
             body = build()
             request.app.state.view_writer.submit(stored_kind, ident, version, body)
@@ -502,8 +473,8 @@ class HotReads:
                 if hit is not None:
                     return hit  # type: ignore[return-value]
                 stored_kind = readmodel.KINDS.get((kind, variant))
-                body = None if stored_kind is None else readmodel.stored(self.conn, stored_kind, ident, version)
-                return None if body is None else cache.put(key, version, body)
+                found = None if stored_kind is None else readmodel.stored(self.conn, stored_kind, ident, version)
+                return None if found is None else cache.put(key, version, *found)
             finally:
                 self.conn.rollback()
                 self.conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr] - what the version read began (`DirectQuery`)

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from storyline.store import schema
+from storyline.store.direct import DirectQuery
 from storyline.store import story_tables as st
 
 log = logging.getLogger(__name__)
@@ -68,21 +69,25 @@ def row(kind: str, ident: str, version: tuple[Any, ...], body: bytes) -> dict[st
 
 
 _LOAD = select(views.c.version, views.c.body, views.c.etag).where(views.c.kind == bindparam("kind"), views.c.id == bindparam("id"))
+_LOAD_DIRECT = DirectQuery(_LOAD)
 
 
-def stored(conn: Connection, kind: str, ident: str, version: tuple[Any, ...]) -> bytes | None:
-    """The stored view (the bytes to send) when it shows `version` and is whole; None means render live."""
-    found = conn.execute(_LOAD, {"kind": kind, "id": ident}).first()
-    if found is None or found.version != version_key(version):
+def stored(conn: Connection, kind: str, ident: str, version: tuple[Any, ...]) -> tuple[bytes, str] | None:
+    """The stored view (the bytes to send) and its checked ETag when it shows `version` and is whole;
+    None means render live. It is read on the request path of every first read, so it runs as a
+    once-compiled driver statement."""
+    rows = _LOAD_DIRECT.all(conn, kind=kind, id=ident)
+    if not rows or rows[0][0] != version_key(version):
         return None
     try:
-        body = zlib.decompress(found.body)
+        body = zlib.decompress(rows[0][1])
     except zlib.error:
         body = b""
-    if etag(body) != found.etag:
+    tag = etag(body)
+    if tag != rows[0][2]:
         log.warning("stored %s view of %s does not match its ETag; rendering it live", kind, ident)
         return None
-    return body
+    return body, tag
 
 
 def save(conn: Connection, rows: list[dict[str, Any]]) -> None:
