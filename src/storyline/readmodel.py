@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from storyline.store import schema
-from storyline.store.direct import DirectQuery
 from storyline.store import story_tables as st
+from storyline.store.direct import DirectQuery
 
 log = logging.getLogger(__name__)
 
