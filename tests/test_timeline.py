@@ -9,7 +9,7 @@ import pytest
 
 from storyline.evaluate.timeline import align_rouge1, date_f1
 from storyline.model import Analysis, Article, TimeRef
-from storyline.stories.timeline import DatedSentence, central, dated_sentences, rank_dates, sentences, summary
+from storyline.stories.timeline import DatedSentence, central, dated_sentences, named_day, rank_dates, sentences, summary
 
 
 def _dated(date: str, text: str, article: str = "a", weight: float = 1.0) -> DatedSentence:
@@ -138,3 +138,74 @@ def test_the_day_after_s_opening_sentence_can_tell_a_day() -> None:
     ((day, chosen),) = summary(items, 1)
     assert day == "2011-02-11"
     assert [c.article_id for c in chosen] == ["m"]
+
+
+def _stamped(article_id: str, day: date, body: str, refs: list[tuple[str, str, str, str | None]]) -> tuple[Article, Analysis]:
+    """An article whose phrases are time references given as (text, type, value, covered day)."""
+    published = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    article = Article(article_id, "h", "k", "Title", body, published, None, None, None, "en", "t", 0, "text", b"")
+    doc = article.document
+    found = tuple(
+        TimeRef(article_id, doc.index(text), doc.index(text) + len(text), text, kind, value, covered, covered)  # type: ignore[arg-type]
+        for text, kind, value, covered in refs
+    )
+    return article, Analysis(article_id, "t", timerefs=found)
+
+
+def test_a_day_named_with_its_part_is_a_reference_but_a_clock_time_is_not() -> None:
+    """"Thursday night" and "last night" point at a day like "Thursday" does; "4:23 pm EST" stamps the report."""
+    body = "Police fired on crowds on Thursday night .\nLast night the curfew held .\nUpdated 4:23 pm EST .\nNow talks go on ."
+    article, analysis = _stamped("a", date(2011, 1, 29), body, [
+        ("Thursday night", "DATE", "2011-01-27TNI", "2011-01-27"),
+        ("Last night", "TIME", "2011-01-28TNI", "2011-01-28"),
+        ("4:23 pm EST", "TIME", "2011-01-29T16:23", "2011-01-29"),
+        ("Now", "DATE", "PRESENT_REF", "2011-01-29"),
+    ])
+    named = [(d.date, d.text) for d in dated_sentences(article, analysis) if d.weight == 1.0]
+    assert named == [("2011-01-27", "Police fired on crowds on Thursday night ."), ("2011-01-28", "Last night the curfew held .")]
+    assert [named_day(ref) for ref in analysis.timerefs] == ["2011-01-27", "2011-01-28", None, None]
+
+
+def test_a_chronology_in_a_report_weighs_its_days_more() -> None:
+    """A report's list of key days ("February 17 - ...") outweighs a day two reports mention in passing."""
+    lines = {"February 15": "2011-02-15", "February 17": "2011-02-17", "February 24": "2011-02-24", "February 28": "2011-02-28"}
+    body = " \n".join(f"{text} - Rebels and Gaddafi forces clash ." for text in lines)
+    chronology = _article("c", date(2011, 3, 5), body, lines)
+    passing = [_article(f"p{i}", date(2011, 3, 4), "Talks were held on March 1 .", {"March 1": "2011-03-01"}) for i in range(2)]
+    items = [d for article, analysis in [chronology, *passing] for d in dated_sentences(article, analysis)]
+    assert {d.weight for d in items if d.article_id == "c" and d.date in lines.values()} == {3.0}
+    assert rank_dates(items, 1)[0] in lines.values()
+    short = _article("s", date(2011, 3, 5), body.rsplit(" \n", 1)[0], dict(list(lines.items())[:3]))
+    assert {d.weight for d in dated_sentences(*short) if d.date in lines.values()} == {1.0}
+
+
+def test_comment_stamps_are_no_chronology() -> None:
+    """Readers' comments open with their time stamp; a page of them is not an editor's list of days."""
+    stamps = {"January 27 , 2011": "2011-01-27", "January 28 , 2011": "2011-01-28", "January 29 , 2011": "2011-01-29", "January 30 , 2011": "2011-01-30"}
+    body = " \n".join(f"{text} at 2:23 pm | Power to the people ." for text in stamps)
+    article, analysis = _article("c", date(2011, 2, 1), body, stamps)
+    assert {d.weight for d in dated_sentences(article, analysis) if d.date in stamps.values()} == {1.0}
+
+
+def test_a_prelude_days_before_the_first_report_is_left_out_but_the_eve_is_kept() -> None:
+    """The happening that starts a story is reported that day or the next; a day recalled from the
+    week before belongs to another story's timeline."""
+    prelude = [DatedSentence("2011-01-22", "A man set himself on fire", f"a{i}", 0, 25, 1.0, "2011-01-26") for i in range(3)]
+    eve = [DatedSentence("2011-01-25", "Protesters fill Tahrir Square", "a0", 30, 60, 1.0, "2011-01-26")]
+    later = [DatedSentence("2011-01-28", "Day of rage in Cairo", "a1", 30, 50, 1.0, "2011-01-29")]
+    assert [d for d, _ in summary(prelude + eve + later, 2)] == ["2011-01-25", "2011-01-28"]
+    assert [d for d, _ in summary(prelude + eve + later, 2, lead_days=7)][0] == "2011-01-22"
+
+
+def test_a_day_reports_announce_counts_but_a_later_comment_stamp_does_not() -> None:
+    """Reports waiting for the vote mark its day, more weakly than reports recalling it; a reader's
+    comment stamped the next day is no announcement."""
+    announced = [_article(f"a{i}", date(2011, 3, 15), "The Security Council votes on Thursday .", {"Thursday": "2011-03-17"}) for i in range(3)]
+    own_day = _article("o", date(2011, 3, 16), "Talks resumed on Wednesday .", {"Wednesday": "2011-03-16"})
+    comment = _article("c", date(2011, 3, 15), "Old news .\nMarch 16 , 2011 at 2:23 pm | Power to the people .", {"March 16 , 2011": "2011-03-16"})
+    items = [d for article, analysis in [*announced, own_day, comment] for d in dated_sentences(article, analysis)]
+    assert [d.weight for d in items if d.date == "2011-03-17"] == [0.25, 0.25, 0.25]
+    assert not [d for d in items if d.article_id == "c" and d.date == "2011-03-16"]
+    assert rank_dates(items, 1) == ["2011-03-17"]
+    recalled = _article("r", date(2011, 3, 20), "The council voted on March 17 .", {"March 17": "2011-03-17"})
+    assert [d.weight for d in dated_sentences(*recalled)] == [1.0]

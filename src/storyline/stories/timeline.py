@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from storyline.model import Analysis, Article
+from storyline.model import Analysis, Article, TimeRef
 from storyline.stories.features import day, shift, terms
 from storyline.stories.profile import cosine
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?][\"'”’]?(?=\s)|$)", re.MULTILINE)
+# What follows a date that stamps a line rather than tells of a day: a clock time ("January 31 ,
+# 2011 at 2:23 pm | Reply"), a column bar, "Last updated".
+_STAMP = re.compile(r"\s*(?:,\s*\d{4}\s*)?(?:\||at \d{1,2}[:.]\d{2}|\d{1,2}[:.]\d{2}\b|(?:last )?updated)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,8 @@ class DatedSentence:
     """A sentence and the day it speaks about.
 
     `weight` is how much the sentence counts as a reference to its day when dates are ranked: a day
-    named by a later report 1, a report's own day `publication_weight`, and 0 for an opening
+    named by a later report 1, a line of a report's chronology `chronology_weight`, a report's own
+    day `publication_weight`, a day a report announces `announcement_weight`, and 0 for an opening
     sentence offered as a candidate for the day before publication (text to choose from, no
     reference).
     """
@@ -55,6 +59,23 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     return found
 
 
+def named_day(ref: TimeRef) -> str | None:
+    """The calendar day a time expression names, if it names exactly one.
+
+    "Thursday night", "Friday morning" and "last night" name a day as surely as "Thursday" does
+    (the analyzer gives them a one-day range, not a plain day value); a clock time ("4:23 pm EST")
+    stamps the report itself and "now" names no day, so neither is a reference.
+    """
+    value = day(ref.value)
+    if value:
+        return value
+    if not ref.earliest or ref.earliest != ref.latest or ref.value.endswith("_REF"):
+        return None
+    if ref.type == "TIME" and any(ch.isdigit() for ch in ref.text):
+        return None
+    return ref.earliest
+
+
 def dated_sentences(
     article: Article,
     analysis: Analysis,
@@ -64,6 +85,10 @@ def dated_sentences(
     publication_weight: float = 0.5,
     max_back_days: int = 3650,
     lead_sentences: int = 5,
+    chronology_weight: float = 3.0,
+    chronology_lines: int = 4,
+    announcement_weight: float = 0.25,
+    max_ahead_days: int = 30,
 ) -> list[DatedSentence]:
     """Sentences of one article (or passage) with the days they refer to.
 
@@ -72,40 +97,61 @@ def dated_sentences(
     publication: news mostly reports the day before or the day itself. The first `lead_sentences`
     of an article that name no day tell what was new when it appeared, so they are candidates for
     the publication day (counting `publication_weight`) and for the day before (counting nothing).
+
+    A report whose lines open with earlier days ("February 17 - Activists designate a day of
+    rage"), at least `chronology_lines` distinct ones, carries a chronology: an editor's list of the
+    story's key days, so each of those lines counts `chronology_weight` instead of 1. A day up to
+    `max_ahead_days` after publication is announced ("the Security Council votes on Thursday"):
+    coverage that waits for a day marks it, more weakly than coverage that recalls it, so it counts
+    `announcement_weight`; a line stamped with a later day and a clock time is a reader's comment,
+    not an announcement.
     """
     document = article.document
     stop = len(document) if end is None else end
     published = article.published.date().isoformat() if article.published else ""
     opening = start <= article.body_offset
     spans = sentences(document, article.body_offset if opening else start, stop)
-    refs = sorted((t for t in analysis.timerefs if start <= t.start < stop and t.type == "DATE"), key=lambda t: t.start)
+    refs = sorted((t for t in analysis.timerefs if start <= t.start < stop and t.type in ("DATE", "TIME")), key=lambda t: t.start)
     found: list[DatedSentence] = []
+    chronology: list[int] = []
     for position, (s, e) in enumerate(spans):
         text = document[s:e].strip()
         named = False
         for ref in refs:
-            value = day(ref.value)
+            value = named_day(ref)
             if not value or not s <= ref.start < e:
                 continue
-            if published and not shift(published, -max_back_days) <= value <= published:
+            if published and not shift(published, -max_back_days) <= value <= shift(published, max_ahead_days):
                 continue
+            stamp = _STAMP.match(document, ref.end)
+            if published and value > published:
+                if stamp:
+                    continue
+                weight = announcement_weight
+            else:
+                weight = publication_weight if value == published else 1.0
             named = True
-            weight = publication_weight if value == published else 1.0
+            if value < published and not document[s:ref.start].strip() and not stamp:
+                chronology.append(len(found))
             found.append(DatedSentence(value, text, article.id, s, e, weight, published))
         if published and not named and opening and position < lead_sentences:
             found.append(DatedSentence(published, text, article.id, s, e, publication_weight, published))
             found.append(DatedSentence(shift(published, -1), text, article.id, s, e, 0.0, published))
+    if len({found[i].date for i in chronology}) >= chronology_lines:
+        for i in chronology:
+            found[i] = replace(found[i], weight=chronology_weight)
     return found
 
 
 def rank_dates(items: Iterable[DatedSentence], n: int) -> list[str]:
     """The `n` dates referred to by the most articles (ties: earlier first), in calendar order.
 
-    Each article counts once per date, with its strongest reference (a day named in a later report
-    over the report's own day): a date matters when many reports point at it, not when one report
-    repeats it, and most when reports published after it still recall it (Kessler et al. 2012;
-    Datewise's learned date ranker weighs "documents referring back" highest). Candidates that are
-    no reference (weight 0) never make a date.
+    Each article counts once per date, with its strongest reference (a line of its chronology over
+    a day named in a later report over the report's own day over a day it announces): a date
+    matters when many reports point at it, not when one report repeats it, and most when reports
+    published after it still recall it (Kessler et al. 2012; Datewise's learned date ranker weighs
+    "documents referring back" highest). Candidates that are no reference (weight 0) never make a
+    date.
     """
     strongest: dict[tuple[str, str], float] = {}
     for item in items:
@@ -149,12 +195,13 @@ def central(items: Sequence[DatedSentence], n: int, redundancy: float = 0.5) -> 
 
 
 def summary(items: Sequence[DatedSentence], n_dates: int, per_date: int | Sequence[int] = 1,
-            lead_days: int | None = 7) -> list[tuple[str, list[DatedSentence]]]:
+            lead_days: int | None = 1) -> list[tuple[str, list[DatedSentence]]]:
     """A timeline of `n_dates` dates with `per_date` sentences each (or a count per chosen date).
 
-    A story's timeline runs from the happening that set its coverage off: dates more than
-    `lead_days` before its first report are background the reports recall ("Mubarak has ruled
-    since 1981"), not steps of the story, and they are left out (None keeps them).
+    A story's timeline runs from the happening that set its coverage off, reported on its day or
+    the next: dates more than `lead_days` before its first report are background the reports
+    recall ("Mubarak has ruled since 1981", last week's prelude), not steps of the story, and they
+    are left out (None keeps them).
     """
     if lead_days is not None:
         first = min((item.published for item in items if item.published), default="")
