@@ -34,7 +34,7 @@ from spacy.vocab import Vocab
 
 from storyline.analyze import conll_ner, gazetteer
 from storyline.analyze.context import EntityIndex
-from storyline.analyze.gazetteer import fold
+from storyline.analyze.gazetteer import cache_dir, fold
 from storyline.analyze.places import GeoRef, geocode
 from storyline.model import Article, Entity, Mention
 
@@ -160,14 +160,6 @@ def _spells(words: object, names: list[str]) -> bool:
     return (isinstance(words, list) and len(words) == len(names)
             and all(isinstance(w, list) and w and "".join("".join(w).split()) == "".join(n.split())
                     for w, n in zip(words, names, strict=True)))
-
-
-def cache_dir() -> Path:
-    """`$STORYLINE_CACHE_DIR`, else `storyline` in the user's cache folder (`$XDG_CACHE_HOME` or ~/.cache)."""
-    configured = os.environ.get("STORYLINE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "storyline"
 
 
 def _trim(span: Span) -> Span | None:
