@@ -1,6 +1,6 @@
 """HTTP latency and throughput of the story page and the article endpoint on a 10,000-article store.
 
-    .venv/bin/python bench/bench_api.py [--articles 10000] [--clients 50] [--seconds 20] [--workers 1] [--generator wrk|httpx]
+    .venv/bin/python bench/bench_api.py [--articles 10000] [--clients 50] [--seconds 20] [--workers 1] [--loop LOOP] [--generator wrk|httpx]
 
 The store is built once and cached under /tmp: the examples go through the real pipeline (analysis
 and linking), then copies of every article are written through the real store functions
@@ -8,7 +8,8 @@ and linking), then copies of every article are written through the real store fu
 800 days per copy (more than the examples' span plus the linker's story window), so each copy
 forms stories of its own, as a long-running news archive would.
 The server is `storyline serve`'s app under uvicorn in a subprocess on 127.0.0.1 (`--workers N`
-processes), rate limits explicitly off. For each of the story and article views (JSON and page) a
+processes) on the event loop `storyline serve` runs (`api.SERVE_LOOP`; `--loop asyncio|uvloop` to
+compare), rate limits explicitly off. For each of the story and article views (JSON and page) a
 fresh server first gets every sampled path once ("cold": nothing in its memory; each answer read from
 the stored read model, or built when the store has no current stored view), then the
 load generator asks for random sampled paths ("warm": answers come from the read cache, each checked
@@ -22,6 +23,11 @@ takes most of a core itself on a 2-core machine. The cold pass uses the same gen
 most once (wrk: every path but one per connection, so no request repeats a path; with httpx, which
 on a loaded machine queues requests in the client itself, every path once). Every loop is bounded by
 a request count and a time limit. Target: p99 < 50 ms.
+
+Each cold pass opens its 50 connections at once, as a burst of new readers does: on plain uvloop,
+which accepts one connection per loop iteration, the last ones waited behind hundreds of answers, and
+that (not the reads) was the cold p99 (`api.accepting_loop`). (Until the Lua scripts' `tid` was made
+a global, both wrk threads asked for the same paths, so half of each cold pass were cache hits.)
 
 The cold pass measures what a first read costs. What a fresh process's first requests paid besides
 (connections, statements, code run for the first time) is paid before it listens (`api.warm_up`: one
@@ -174,10 +180,13 @@ function done(summary, latency, requests)
 end
 """
 """What both load scripts share: numbered threads, each stopping after args[2] answers (the count
-bound; wrk's -d is the time bound), and done() printing one JSON line the bench reads."""
+bound; wrk's -d is the time bound), and done() printing one JSON line the bench reads. `tid` and
+`threads` are globals: `thread:set` sets a global of the thread's script, which a `local` of the same
+name would hide (every thread then had tid 0, and the cold pass asked for each path twice)."""
 WRK_SCRIPT = r"""
 -- Random GETs over the paths in args[1].
-local paths, limit, answered, tid, threads = {}, 0, 0, 0, 0
+local paths, limit, answered = {}, 0, 0
+tid, threads = 0, 0
 function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   limit = tonumber(args[2])
@@ -191,7 +200,8 @@ WRK_COLD_SCRIPT = r"""
 -- Each path at most once: thread k of n asks for paths k, k+n, k+2n, … in turn and stops after
 -- args[2] answers, fewer than its share by its connection count, so requests still in flight when it
 -- stops never had to repeat a path.
-local paths, limit, answered, tid, threads, nxt = {}, 0, 0, 0, 0, 0
+local paths, limit, answered, nxt = {}, 0, 0, 0
+tid, threads = 0, 0
 function init(args)
   for line in io.lines(args[1]) do paths[#paths + 1] = line end
   limit = tonumber(args[2])
@@ -223,17 +233,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: Path, port: int, cache_size: int, workers: int) -> subprocess.Popen[bytes]:
-    """`storyline serve`'s app in a subprocess, rate limits explicitly off (the clients all share one
-    address and would be throttled, which is not what is measured)."""
+def start_server(db: Path, port: int, cache_size: int, workers: int, loop: str) -> subprocess.Popen[bytes]:
+    """`storyline serve`'s app in a subprocess on uvicorn's `loop`, rate limits explicitly off (the
+    clients all share one address and would be throttled, which is not what is measured)."""
     options = {"db": str(db), "cache_size": cache_size, "read_rate": None, "write_rate": None}
     code = (
         "import sys, uvicorn; "
         "uvicorn.run('storyline.api:app_from_env', factory=True, workers=int(sys.argv[2]), host='127.0.0.1', port=int(sys.argv[1]), "
-        "log_level='warning', access_log=False)"
+        "log_level='warning', access_log=False, loop=sys.argv[3])"
     )
     env = {**os.environ, "STORYLINE_SERVE_OPTIONS": json.dumps(options)}
-    process = subprocess.Popen([sys.executable, "-c", code, str(port), str(workers)], env=env)
+    process = subprocess.Popen([sys.executable, "-c", code, str(port), str(workers), loop], env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -364,8 +374,9 @@ def _wrk_version() -> str:
     return words[1] if len(words) > 1 else "?"
 
 
-def _http_implementation() -> str:
-    """What uvicorn's `http="auto"` picks: httptools when installed, else the pure-Python h11."""
+def _http_implementation(loop: str) -> str:
+    """What uvicorn's `http="auto"` picks (httptools when installed, else the pure-Python h11), and
+    the event loop `loop` names ("auto": uvloop when installed)."""
     try:
         import httptools  # noqa: F401
 
@@ -375,10 +386,11 @@ def _http_implementation() -> str:
     try:
         import uvloop  # noqa: F401
 
-        loop = "uvloop"
+        installed = "uvloop"
     except ImportError:
-        loop = "asyncio"
-    return f"{parser} + {loop}"
+        installed = "asyncio"
+    name = {"auto": installed, "storyline.api:accepting_loop": f"{installed} accepting every waiting connection"}.get(loop, loop)
+    return f"{parser} + {name} loop"
 
 
 def machine_cpu() -> tuple[int, ...] | None:
@@ -419,6 +431,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000, help="count bound of each warm run")
     parser.add_argument("--seconds", type=float, default=20, help="time bound of each run")
     parser.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
+    parser.add_argument("--loop", default=None,
+                        help="uvicorn's event loop: asyncio, uvloop, auto or module:factory (default: what storyline serve runs, "
+                             "`api.SERVE_LOOP`)")
     parser.add_argument("--generator", choices=["wrk", "httpx"], default="wrk", help="load generator for the warm runs")
     parser.add_argument("--db", type=Path, default=None, help="store to use (default: a cached one under /tmp)")
     parser.add_argument("--cache-size", type=int, default=2048, help="create_app(cache_size=...); 0 measures uncached builds only")
@@ -430,6 +445,9 @@ def main() -> None:
         raise SystemExit("wrk is not installed: `apt-get install -y wrk` (Debian's package) or pass --generator httpx "
                          "(a Python load generator, which itself takes most of a core and so understates the server)")
 
+    from storyline.api import SERVE_LOOP
+
+    loop = args.loop or SERVE_LOOP
     db = args.db or Path(f"/tmp/storyline-bench-{args.articles}-{SHIFT_DAYS}d.db")
     started = time.monotonic()
     build_store(db, args.articles)
@@ -437,7 +455,7 @@ def main() -> None:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(db, port, 0, 1)
+    server = start_server(db, port, 0, 1, loop)
     try:
         story_ids: list[str] = []
         cursor = None
@@ -473,7 +491,7 @@ def main() -> None:
     }
     generator = "wrk " + _wrk_version() if args.generator == "wrk" else "httpx (Python)"
     print(f"\nstore: {articles} articles; {len(story_ids)} stories and {len(article_ids)} articles requested; cache {args.cache_size}; "
-          f"{args.workers} server process(es), HTTP {_http_implementation()}; {args.clients} concurrent clients; {os.cpu_count()} cores, "
+          f"{args.workers} server process(es), HTTP {_http_implementation(loop)}; {args.clients} concurrent clients; {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at start")
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT count(*) FROM rendered_views WHERE kind != 'status'").fetchone()[0]
@@ -489,7 +507,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="storyline-bench-") as folder:
         for name, paths in {**targets, **context}.items():
             # A fresh server per scenario: requests a client gave up on must not slow the next one.
-            server = start_server(db, port, args.cache_size, args.workers)
+            server = start_server(db, port, args.cache_size, args.workers, loop)
             try:
                 if name in targets:
                     before, machine = server_cpu(server), machine_cpu()

@@ -500,7 +500,7 @@ def serve(
 
     import uvicorn
 
-    from storyline.api import SERVE_ENV, Rate, create_app
+    from storyline.api import SERVE_ENV, SERVE_LOOP, Rate, create_app
 
     for name, spec in (("--rate-limit", rate_limit), ("--write-rate-limit", write_rate_limit)):
         try:
@@ -514,11 +514,12 @@ def serve(
                "cors_origins": cors_origin or []}
     console.print(f"storyline serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     if workers == 1:
-        uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+        uvicorn.run(create_app(**options), host=host, port=port, log_level="warning", loop=SERVE_LOOP)  # type: ignore[arg-type]
         return
     # Each worker process builds its own app from the options: uvicorn imports the factory by name.
     os.environ[SERVE_ENV] = json.dumps(options)
-    uvicorn.run("storyline.api:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="warning")
+    uvicorn.run("storyline.api:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="warning",
+                loop=SERVE_LOOP)
 
 
 @app.command(name="export")

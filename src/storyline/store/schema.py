@@ -164,6 +164,7 @@ rendered_views = Table(
     Column("etag", String(40), nullable=False),
     Column("rendered_at", String(32), nullable=False),
 )
-"""The read model (`storyline.readmodel`): each story and article view as the bytes sent (compressed
-with zlib), their ETag and the version of the store they show; a reader serves a row only while its
+"""The read model (`storyline.readmodel`): each story and article view as the bytes sent, after a CRC-32
+of ETag and bytes (`readmodel.pack`; rows of earlier versions are zlib-compressed), their ETag and the
+version of the store they show; a reader serves a row only while its
 version is the store's current one."""
