@@ -1,4 +1,4 @@
-"""Round-5 linking rules: where a happening is (cities by distance, stray foreign namesakes), who a
+"""Round-5 and round-6 linking rules: where a happening is (cities by distance, stray foreign namesakes), who a
 follow-up must name, and what carries a storyline (not outlets or regions; the report's subject).
 
 Hand-built analyses keep each case to the one rule it checks; the gazetteer is the real one.
@@ -138,3 +138,43 @@ def test_a_follow_up_needs_a_named_person_not_a_stray_word() -> None:
     stray = report("2015-06-17", "A jury found a man accused of a bar killing not guilty. Report Spam.")
     assert dev_score(trial, development, {}, config) > -1.0  # type: ignore[arg-type]
     assert dev_score(stray, development, {}, config) == -1.0  # type: ignore[arg-type]
+
+
+BRISTOL_CT, BRISTOL_TN, TYLER, TEXAS, SHREVEPORT = 5282835, 4608657, 4738214, 4736286, 4341513
+
+
+def test_a_city_named_alike_is_one_place() -> None:
+    """Two reports of one shooting in Bristol, Tennessee, geocoded to two namesakes 1,000 km apart
+    (by the countries each names, then by population), tell one scene: no city conflict while
+    `dev_city_same_name` is on."""
+    from storyline.stories.features import Passage
+    from storyline.stories.link import LinkConfig, dev_score
+
+    config = LinkConfig()
+    assert config.dev_city_same_name
+    report = Passage(article_id="r", start=0, end=10, published="2015-06-24", date="2015-06-24", dated=True,
+                     headline="h", lead="l", terms=Counter({"shooting": 1, "deli": 1}), cities=Counter({f"g{BRISTOL_TN}": 1}))
+    development = _dev_profile(Counter({f"g{BRISTOL_CT}": 2}))
+    alike = dev_score(report, development, {}, config)
+    apart = dev_score(report, development, {}, replace(config, dev_city_same_name=False))
+    assert round(alike - apart, 6) == config.dev_w_city_conflict
+
+
+def test_the_outlets_home_in_a_headline_tail_is_no_scene() -> None:
+    """"… - KSLA News 12 Shreveport, Louisiana" closes every headline of a Shreveport station: a city
+    named only there is the outlet's home, not where the shooting was; named in the body too, it is."""
+    from storyline.stories.features import passages
+
+    title = "Man killed in truck stop shooting - KSLA News 12 Shreveport"
+    body = "A man was shot dead at a truck stop in Tyler, Texas, on Saturday, the sheriff said."
+    article = replace(_article(body), title=title)
+    document = article.document
+    shreveport = _place(document, "Shreveport", document.index("Shreveport"), SHREVEPORT, "US")
+    tyler = _place(document, "Tyler", document.index("Tyler"), TYLER, "US")
+    texas = _place(document, "Texas", document.index("Texas"), TEXAS, "US")
+    (passage,) = passages(article, Analysis(article.id, "test", places=(shreveport, tyler, texas)), split_passages=False)
+    assert set(passage.cities) == {f"g{TYLER}"}
+    told = replace(article, text=body + " Two victims were flown to Shreveport.")
+    again = _place(told.document, "Shreveport", told.document.rindex("Shreveport"), SHREVEPORT, "US")
+    (passage,) = passages(told, Analysis(told.id, "test", places=(shreveport, tyler, texas, again)), split_passages=False)
+    assert set(passage.cities) == {f"g{TYLER}", f"g{SHREVEPORT}"}

@@ -7,6 +7,7 @@ the store reproduces every membership.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -247,3 +248,63 @@ def test_the_happening_reported_after_its_follow_up_may_still_join_it() -> None:
     assert _date_fit(shooting, arrest, both_ways) == "late"
     assert _date_fit(shooting, arrest, replace(LinkConfig(), dev_late_both_ways=False)) == "no"
     assert _date_fit(_passage(date="2013-06-06", published="2013-06-07"), arrest, both_ways) == "no"
+
+
+FOLLOW_UPS = {
+    "four_shot": (
+        "2016-10-13",
+        "Four shot in East Garfield Park",
+        "Four men were shot Sunday night in East Garfield Park, Chicago police said.\n\n"
+        "Darnell Hayes, 24, was taken to Stroger Hospital in serious condition, police spokesman Anthony Guglielmi said.",
+    ),
+    "boy_shot": (
+        "2016-12-20",
+        "Boy, 16, shot in East Garfield Park",
+        "A 16-year-old boy was shot Monday night in East Garfield Park, Chicago police said.\n\n"
+        "The boy was taken to Stroger Hospital in good condition, police spokesman Anthony Guglielmi said.",
+    ),
+    "charged": (
+        "2017-01-10",
+        "Man charged in East Garfield Park shooting of Darnell Hayes",
+        "Prosecutors on Tuesday charged a 19-year-old man with attempted murder in the October shooting of Darnell Hayes "
+        "in East Garfield Park.\n\nHayes, 24, was one of four men shot that night, Chicago police said.",
+    ),
+}
+
+
+def test_a_follow_up_is_carried_by_a_party_not_by_the_hospital_or_the_spokesman(new_db_url) -> None:  # type: ignore[no-untyped-def]
+    """Two months after a shooting, another shooting in the same neighbourhood is reported in the
+    same words, down to the trauma hospital and the police spokesman. The spaCy model files
+    "Stroger Hospital" as a PERSON, and the spokesman is a full name; neither is a party to either
+    happening (an institution's name; a person named only as a quote's speaker), so the second
+    shooting stays a development of its own, while the charge in the first victim's shooting,
+    which names him, joins his."""
+    from storyline.analyze import analyze_articles
+    from storyline.store import writes
+    from storyline.store.db import open_store
+    from storyline.store.facts import save_analysis
+    from storyline.stories.features import passages
+    from storyline.stories.link import link_article
+
+    def article(key: str, position: int) -> Article:
+        published, title, text = FOLLOW_UPS[key]
+        return replace(_article("akron", position), id=f"{key:_<16}"[:16], content_hash=key, item_key=key, title=title, text=text,
+                       published=datetime.fromisoformat(published).replace(tzinfo=UTC), source=key, raw=text.encode())
+
+    engine = open_store(new_db_url("follow_ups"))
+    with engine.begin() as conn:
+        run_id = writes.start_run(conn, {})
+    developments = {}
+    for position, (item, analysis) in enumerate(analyze_articles([article(key, i) for i, key in enumerate(FOLLOW_UPS)])):
+        if position == 0:
+            names = {e.name for e in analysis.entities if e.type == "PERSON"}
+            assert {"Stroger Hospital", "Anthony Guglielmi", "Darnell Hayes"} <= names
+            persons = {e for p in passages(item, analysis) for e in p.persons}
+            assert {e.name for e in analysis.entities if e.id in persons} == {"Darnell Hayes"}
+        with engine.begin() as conn:
+            writes.insert_article(conn, item, run_id, b"", [])
+            save_analysis(conn, analysis)
+            developments[item.item_key] = link_article(conn, item, analysis).passages[0].development_id
+    engine.dispose()
+    assert developments["boy_shot"] != developments["four_shot"]
+    assert developments["charged"] == developments["four_shot"]

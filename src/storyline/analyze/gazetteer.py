@@ -280,6 +280,12 @@ def city_points() -> CityPoints:
     return CityPoints(_table_columns())
 
 
+def city_names() -> Iterator[tuple[str, str]]:
+    """(place key, name) of every gazetteer city, in GeoNames' order."""
+    columns = _table_columns()
+    return zip((f"g{geonameid}" for geonameid in columns["ids"].tolist()), columns["names"], strict=True)
+
+
 def city_candidates(name: str) -> tuple[City, ...]:
     """Cities called `name` (or, for big cities, an ASCII alternate name), most populous first."""
     return city_table().candidates(fold(name))

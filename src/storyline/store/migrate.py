@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 
 from storyline.store import schema, search, story_tables
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIGRATION_LOCK = 0x5354_4D49
 """PostgreSQL advisory lock key held while migrating ("STMI")."""
 
@@ -42,7 +42,18 @@ def _rendered_views(conn: Connection) -> None:
     schema.rendered_views.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _create_all, 2: _postgres_search, 3: _story_list_index, 4: _rendered_views}
+def _story_redirects(conn: Connection) -> None:
+    """Merged stories leave redirects; stores made before merging existed start with none."""
+    story_tables.story_redirects.create(conn, checkfirst=True)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _create_all,
+    2: _postgres_search,
+    3: _story_list_index,
+    4: _rendered_views,
+    5: _story_redirects,
+}
 
 
 class SchemaTooNew(RuntimeError):

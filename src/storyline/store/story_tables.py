@@ -94,7 +94,19 @@ story_changes = Table(
     Index("ix_story_changes_story", "story_id", "seq"),
 )
 
-STORY_TABLES = (stories, developments, passages, link_keys, link_df, story_changes)
+story_redirects = Table(
+    "story_redirects",
+    metadata,
+    # A story folded into another (`stories.merge`) leaves its id here, so links and followers of the
+    # old id reach the story that holds its passages now. Chains are kept flat: `new_id` is always a
+    # live story.
+    Column("old_id", String(24), primary_key=True),
+    Column("new_id", String(24), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Index("ix_story_redirects_new", "new_id"),
+)
+
+STORY_TABLES = (stories, developments, passages, link_keys, link_df, story_changes, story_redirects)
 
 
 def ensure(conn: Connection) -> None:

@@ -52,6 +52,7 @@ class LinkConfig:
     dev_w_city_conflict: float = 0.5
     dev_city_overlap: float = 0.5
     dev_city_km: float = 25.0
+    dev_city_same_name: bool = True
     dev_w_casualties: float = 0.1
     dev_max_casualties: int = 100
     dev_w_type: float = 0.05
@@ -69,6 +70,9 @@ class LinkConfig:
     story_backdrop_share: float = 0.5
     story_share_floor: int = 100
     story_half_life_days: float = 30.0
+    story_merge: bool = True
+    story_merge_threshold: float = 0.05
+    story_merge_candidates: int = 10
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12
@@ -263,13 +267,19 @@ def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> 
 
 
 @lru_cache(maxsize=8)
-def _near(km: float) -> Callable[[str, str], bool] | None:
-    """Whether two cities (place keys) are within `km` of each other; None compares ids only."""
-    if km <= 0:
+def _near(km: float, same_name: bool = False) -> Callable[[str, str], bool] | None:
+    """Whether two cities (place keys) are within `km` of each other, or, with `same_name`, bear one
+    name (`features.same_name`: one town that two reports' geocodes put at two namesakes); None
+    compares ids only."""
+    from storyline.stories.features import same_name as named_alike
+
+    if km <= 0 and not same_name:
         return None
 
     def near(a: str, b: str) -> bool:
-        found = distance_km(a, b)
+        if same_name and named_alike(a, b):
+            return True
+        found = distance_km(a, b) if km > 0 else None
         return found is not None and found <= km
 
     return near
@@ -279,7 +289,8 @@ def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], 
     """Similarity of a passage to a development; -1 when the dates rule it out.
 
     Two shootings on the same day differ in place, names and counts: disjoint cities (gazetteer
-    places, compared by mention counts so one stray match does not make two cities one) cost
+    places, compared by mention counts so one stray match does not make two cities one; cities
+    within `dev_city_km`, or of one name with `dev_city_same_name`, are one place) cost
     `dev_w_city_conflict`, disjoint street-level places `dev_w_place_conflict`,
     different casualty counts `dev_w_casualties`. A follow-up
     reported long after the happening must name a person the development names, one not named in
@@ -297,7 +308,8 @@ def dev_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float], 
     if passage.fine_places and fine:
         score += config.dev_w_place if passage.fine_places & fine else -config.dev_w_place_conflict
     their_cities = profile.get("cities") or {}
-    if passage.cities and their_cities and prof.overlap(passage.cities, their_cities, _near(config.dev_city_km)) < config.dev_city_overlap:
+    near = _near(config.dev_city_km, config.dev_city_same_name)
+    if passage.cities and their_cities and prof.overlap(passage.cities, their_cities, near) < config.dev_city_overlap:
         score -= config.dev_w_city_conflict
     if passage.event_types & set(profile["types"]):
         score += config.dev_w_type
@@ -500,7 +512,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     _upsert_keys(conn, "d", dev_id, dev_keys, dev_profile["date_lo"], dev_profile["date_hi"])
 
     story_profile = prof.merge(story_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities,
-                               half_life=config.story_half_life_days)
+                               half_life=config.story_half_life_days, keep_core=True)
     story_weights = prof.weights(story_profile["terms"], idf, "t:")
     if passage.first or not story_profile["titles"]:
         # A later passage of a round-up has no headline of its own, only its first sentence, which
@@ -554,6 +566,10 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
             "new_facts": facts,
         },
     )
+    if config.story_merge:
+        from storyline.stories import merge
+
+        story_id = merge.consider(conn, story_id, config, article_id=passage.article_id, start=passage.start, development_id=dev_id)
     return PassageLink(passage.article_id, passage.start, passage.end, dev_id, story_id, new_dev, new_story, score)
 
 

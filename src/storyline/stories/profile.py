@@ -13,7 +13,10 @@ from typing import Any
 
 from storyline.stories.features import Passage, gap
 
-COUNTERS = ("terms", "entities", "places", "fine_places", "cities", "persons", "types", "signatures", "dates")
+COUNTERS = ("terms", "entities", "places", "fine_places", "cities", "persons", "types", "signatures", "dates", "core")
+UNFADED = frozenset({"dates", "core"})
+"""Counters that never fade: the dates members give, and the story's core — the entities it has named
+over its whole life, which say what it is about however far its latest reports have drifted."""
 
 
 def empty() -> dict[str, Any]:
@@ -36,12 +39,13 @@ def _cap(counts: Mapping[str, float], size: int) -> dict[str, float]:
 
 
 def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_entities: int, max_articles: int = 200,
-          half_life: float = 0.0) -> dict[str, Any]:
+          half_life: float = 0.0, keep_core: bool = False) -> dict[str, Any]:
     """The profile with one more member passage.
 
     With a `half_life` (days), what the members said fades as the passage's happening date moves
     past the profile's latest one: counts are halved per half-life, so the capped counters keep
-    what the storyline is about now rather than everything its beat ever named.
+    what the storyline is about now rather than everything its beat ever named. `keep_core` also
+    counts the passage's entities into the unfaded core (stories, for `stories.merge`).
     """
     out = dict(profile)
     fade = 1.0
@@ -57,9 +61,10 @@ def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_enti
         "types": Counter(passage.event_types),
         "signatures": Counter(passage.signatures),
         "dates": Counter([passage.date]) if passage.dated else Counter(),
+        "core": passage.entities if keep_core else {},
     }
     for name, counts in additions.items():
-        merged = Counter({k: v * fade for k, v in (profile.get(name) or {}).items()} if fade < 1 and name != "dates" else profile.get(name) or {})
+        merged = Counter({k: v * fade for k, v in (profile.get(name) or {}).items()} if fade < 1 and name not in UNFADED else profile.get(name) or {})
         merged.update(counts)
         out[name] = _cap(merged, max_terms if name == "terms" else max_entities)
     out["n"] = profile["n"] + 1
@@ -76,6 +81,47 @@ def merge(profile: dict[str, Any], passage: Passage, *, max_terms: int, max_enti
         articles.append(passage.article_id)
     out["articles"] = articles
     return out
+
+
+def combine(a: dict[str, Any], b: dict[str, Any], *, max_terms: int, max_entities: int, max_articles: int = 200,
+            half_life: float = 0.0) -> dict[str, Any]:
+    """One profile for two stories folded together (`stories.merge`).
+
+    Each profile has faded up to its own latest happening date; the one that ends earlier is faded
+    on to the other's end first, as if its members had arrived in date order with the other's, so
+    the merged counters weigh recent reporting as a story grown in one piece would. Titles are kept
+    from both and must be scored again by the caller (`add_title` with any one of them).
+    """
+    if (b["date_hi"] or "") < (a["date_hi"] or ""):
+        a, b = b, a
+    fade = 1.0
+    if half_life > 0 and a["date_hi"] and b["date_hi"]:
+        fade = 0.5 ** (gap(a["date_hi"], b["date_hi"]) / half_life)
+    out = dict(b)
+    for name in COUNTERS:
+        merged = Counter({k: v * fade for k, v in (a.get(name) or {}).items()} if name not in UNFADED else a.get(name) or {})
+        merged.update(b.get(name) or {})
+        out[name] = _cap(merged, max_terms if name == "terms" else max_entities)
+    out["n"] = a["n"] + b["n"]
+    for low, high in (("date_lo", "date_hi"), ("pub_lo", "pub_hi")):
+        out[low] = min(filter(None, (a[low], b[low])), default=None)
+        out[high] = max(filter(None, (a[high], b[high])), default=None)
+    for attr in ("killed", "injured"):
+        values = [v for v in (a[attr], b[attr]) if v is not None]
+        out[attr] = max(values) if values else None
+    out["articles"] = list(dict.fromkeys(b["articles"] + a["articles"]))[:max_articles]
+    out["titles"] = sorted(b["titles"] + [t for t in a["titles"] if t[1] not in {u[1] for u in b["titles"]}], key=lambda t: (-t[0], t[1]))
+    return out
+
+
+def idf_share(known: Mapping[str, int], total: int, keys: list[str], floor: int = 1) -> tuple[dict[str, float], dict[str, float]]:
+    """Smoothed IDF and share of passages for `keys`, from their document frequencies (`known`,
+    absent = 0) among `total` passages, counted as they stand once the passage being linked is in
+    them (the same values `link._idf` gives that passage); the share's passage count is taken as at
+    least `floor`."""
+    idf = {k: math.log((total + 1) / (known.get(k, 0) + 0.5)) + 1.0 for k in keys}
+    share = {k: known.get(k, 0) / max(total, floor) for k in keys}
+    return idf, share
 
 
 def happened(profile: Mapping[str, Any]) -> str:

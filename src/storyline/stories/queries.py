@@ -17,6 +17,7 @@ from storyline.store import story_tables as st
 from storyline.store.facts import load_analyses
 from storyline.store.queries import load_article
 from storyline.stories.evolution import Member, claim_histories, number_series
+from storyline.stories.merge import absorbed_ids, resolve
 
 PLACE_TYPES = ("GPE", "LOC", "FAC")
 
@@ -199,7 +200,11 @@ def story_detail(
     grows: claims and numbers from the `fact_articles` latest articles, the `whats_new` latest
     passages, the `timeline` latest developments (the story's `developments` and `passages` stay the
     full counts) and up to `sources_per_development` sources each.
+
+    A story folded into another (`stories.merge`) is answered by the story that holds its passages
+    now, whose `id` is then not the one asked for; `merged_from` names the ids folded into it.
     """
+    story_id = resolve(conn, story_id)
     row = conn.execute(select(st.stories).where(st.stories.c.id == story_id)).first()
     if row is None:
         return None
@@ -267,16 +272,23 @@ def story_detail(
             for d in devs
         ],
         "whats_new": news,
+        "merged_from": absorbed_ids(conn, story_id),
     }
 
 
 def follow(conn: Connection, since: str | None = None, story_id: str | None = None, limit: int = 100) -> tuple[list[dict[str, Any]], str]:
-    """Changes to stories after the cursor `since` (oldest first), and the cursor to pass next time."""
+    """Changes to stories after the cursor `since` (oldest first), and the cursor to pass next time.
+
+    Following one story follows what it became: an id folded into another story (`stories.merge`)
+    gives the changes of the story holding its passages now, and the changes of every story folded
+    into that one, the `merged` change among them (its `merged_into` names the id to follow next).
+    """
     table = st.story_changes
     after = int(since) if since else 0
     query = select(table).where(table.c.seq > after)
     if story_id:
-        query = query.where(table.c.story_id == story_id)
+        live = resolve(conn, story_id)
+        query = query.where(table.c.story_id.in_([live, *absorbed_ids(conn, live)]))
     rows = conn.execute(query.order_by(table.c.seq).limit(limit)).all()
     changes = [
         {

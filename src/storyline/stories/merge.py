@@ -1,0 +1,227 @@
+"""Online story merge: two stories whose profiles have converged become one.
+
+Linking compares a passage with stories, never stories with each other. A report that misses a
+story's profile (no specific entity shared, too little wording in common) starts a story of its own,
+and on a long stream a topic ends as parallel stories that each keep growing and never join. So after
+each passage is linked, its story is compared with the stories near it — found through the same
+`link_keys` index as a passage's candidates, never by a scan — and when the two profiles are alike
+enough (`LinkConfig.story_merge_threshold`) the smaller story is folded into the larger: its passages,
+developments and index keys move, the profiles are combined, the old id is left in `story_redirects`
+and the follow feed gets a `merged` change, so readers and followers of the old id reach the story
+that holds its passages now (`resolve`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from storyline.store import story_tables as st
+from storyline.stories import profile as prof
+from storyline.stories.features import shift
+
+if TYPE_CHECKING:
+    from storyline.stories.link import LinkConfig
+
+_DF = select(st.link_df.c.key, st.link_df.c.df).where(st.link_df.c.key.in_(bindparam("keys", expanding=True)))
+_RESOLVE = select(st.story_redirects.c.new_id).where(st.story_redirects.c.old_id == bindparam("id"))
+_STORY_KEYS = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
+    st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target")
+)
+_KEY_DATES = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
+    st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target"), st.link_keys.c.key.in_(bindparam("keys", expanding=True))
+)
+_KEYS_WIDEN = (
+    update(st.link_keys)
+    .where(st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
+    .values(first_date=bindparam("f"), last_date=bindparam("l"))
+)
+_KEYS_DROP = delete(st.link_keys).where(st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target"))
+_STORY_ROW = select(st.stories.c.developments).where(st.stories.c.id == bindparam("id"))
+CHUNK = 500
+
+
+def resolve(conn: Connection, story_id: str) -> str:
+    """The live story holding what `story_id` held: itself, or the story it was folded into."""
+    return conn.execute(_RESOLVE, {"id": story_id}).scalar() or story_id
+
+
+def absorbed_ids(conn: Connection, story_id: str) -> list[str]:
+    """Ids of the stories folded into `story_id` (redirects are flat, so one look-up finds all)."""
+    table = st.story_redirects
+    return list(conn.execute(select(table.c.old_id).where(table.c.new_id == story_id).order_by(table.c.old_id)).scalars())
+
+
+def _weights(conn: Connection, keys: list[str], floor: int) -> tuple[dict[str, float], dict[str, float]]:
+    """IDF and share of passages for profile keys, from the online document frequencies."""
+    from storyline.stories.link import DOC_COUNT_KEY
+
+    wanted = list(dict.fromkeys(keys)) + [DOC_COUNT_KEY]
+    known: dict[str, int] = {}
+    for at in range(0, len(wanted), CHUNK):
+        known.update({row[0]: row[1] for row in conn.execute(_DF, {"keys": wanted[at : at + CHUNK]})})
+    return prof.idf_share(known, known.get(DOC_COUNT_KEY, 0), wanted[:-1], floor)
+
+
+def _profile_keys(profile: dict[str, Any]) -> list[str]:
+    return [f"t:{t}" for t in profile["terms"]] + [f"e:{e}" for e in {**profile["entities"], **_core(profile)}]
+
+
+def _foreground(counts: dict[str, float], prefix: str, idf: dict[str, float], backdrop: set[str]) -> dict[str, float]:
+    return prof.weights({k: v for k, v in counts.items() if prefix + k not in backdrop}, idf, prefix)
+
+
+def _core(profile: dict[str, Any]) -> dict[str, float]:
+    """The entities the story named over its whole life (`profile.UNFADED`); profiles stored before
+    the core was kept fall back to their faded entities."""
+    return profile.get("core") or profile["entities"]  # type: ignore[no-any-return]
+
+
+def _leading(entities: dict[str, float], backdrop: set[str]) -> str | None:
+    ranked = sorted(((k, v) for k, v in entities.items() if f"e:{k}" not in backdrop), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[0][0] if ranked else None
+
+
+def similarity(a: dict[str, Any], b: dict[str, Any], idf: dict[str, float], share: dict[str, float], config: LinkConfig) -> float:
+    """How alike two story profiles are, on the scale of `link.story_score` and under its rule: the
+    same weighted cosines of foreground terms and entities, and the same-subject bonus when both
+    stories are most about the same entity; below `story_strong` two stories are only alike when
+    they have that subject in common (-1 otherwise), as a passage needs specific evidence to join a
+    story. The sibling penalty applies when an article had passages cut apart into the two stories
+    (the splitter judged them different happenings, as in a round-up)."""
+    backdrop = {k for k, v in share.items() if v > config.story_backdrop_share}
+    core_a, core_b = _core(a), _core(b)
+    score = config.story_w_terms * prof.cosine(_foreground(a["terms"], "t:", idf, backdrop), _foreground(b["terms"], "t:", idf, backdrop))
+    score += config.story_w_entities * prof.cosine(_foreground(core_a, "e:", idf, backdrop), _foreground(core_b, "e:", idf, backdrop))
+    subject = _leading(core_a, backdrop)
+    same_subject = subject is not None and subject == _leading(core_b, backdrop)
+    if same_subject:
+        score += config.story_w_subject
+    if set(a["articles"]) & set(b["articles"]):
+        score -= config.story_sibling_penalty
+    if config.story_needs_specific and not same_subject and score < config.story_strong:
+        return -1.0
+    return score
+
+
+def _index_keys(profile: dict[str, Any], idf: dict[str, float], share: dict[str, float], config: LinkConfig) -> list[str]:
+    """The story's rarest foreground terms and entities: what it would be found by as a passage."""
+    backdrop = {k for k, v in share.items() if v > config.story_backdrop_share}
+    keys = []
+    for prefix, name, size in (("t:", "terms", config.index_terms), ("e:", "entities", config.index_entities)):
+        weights = _foreground(profile[name], prefix, idf, backdrop)
+        keys += [prefix + k for k, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
+    return keys
+
+
+def consider(conn: Connection, story_id: str, config: LinkConfig, *, article_id: str, start: int, development_id: str) -> str:
+    """After a passage joined or began `story_id`: fold it together with the most similar nearby
+    story when their profiles have converged; returns the id of the story that holds it now."""
+    from storyline.stories.link import _candidates, _profiles
+
+    mine = _profiles(conn, st.stories, [story_id])[story_id]
+    idf, share = _weights(conn, _profile_keys(mine), config.story_share_floor)
+    keys = _index_keys(mine, idf, share, config)
+    lo, hi = shift(mine["date_lo"], -config.story_window_days), shift(mine["date_hi"], config.story_window_days)
+    found = [k for k in _candidates(conn, "s", keys, lo, hi, config.story_merge_candidates + 1) if k != story_id]
+    others = _profiles(conn, st.stories, found[: config.story_merge_candidates])
+    if not others:
+        return story_id
+    more_idf, more_share = _weights(conn, [k for p in others.values() for k in _profile_keys(p) if k not in idf], config.story_share_floor)
+    idf, share = idf | more_idf, share | more_share
+    scores = {k: similarity(mine, p, idf, share, config) for k, p in others.items()}
+    best = min(scores, key=lambda k: (-scores[k], k))
+    if scores[best] < config.story_merge_threshold:
+        return story_id
+    larger, smaller = sorted(((story_id, mine), (best, others[best])), key=lambda kv: (-kv[1]["n"], kv[0]))
+    fold(conn, smaller[0], larger[0], config, article_id=article_id, start=start, development_id=development_id, score=scores[best])
+    return larger[0]
+
+
+def _move_keys(conn: Connection, absorbed: str, target: str) -> None:
+    """The absorbed story's index keys now find the target, over the union of both date spans."""
+    from storyline.stories.link import _KEYS_ADD
+
+    moving = {row[0]: (row[1], row[2]) for row in conn.execute(_STORY_KEYS, {"target": absorbed})}
+    names = sorted(moving)
+    have: dict[str, tuple[str, str]] = {}
+    for at in range(0, len(names), CHUNK):
+        have.update({row[0]: (row[1], row[2]) for row in conn.execute(_KEY_DATES, {"target": target, "keys": names[at : at + CHUNK]})})
+    widen = [
+        {"tg": target, "k": k, "f": min(first, moving[k][0]), "l": max(last, moving[k][1])}
+        for k, (first, last) in have.items()
+        if moving[k][0] < first or moving[k][1] > last
+    ]
+    if widen:
+        conn.execute(_KEYS_WIDEN, widen)
+    fresh = [{"kind": "s", "key": k, "target": target, "first_date": f, "last_date": last} for k, (f, last) in moving.items() if k not in have]
+    if fresh:
+        conn.execute(_KEYS_ADD, fresh)
+    conn.execute(_KEYS_DROP, {"target": absorbed})
+
+
+def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, article_id: str, start: int, development_id: str,
+         score: float) -> int:
+    """Fold story `absorbed` into story `target`; returns the sequence number of the `merged` change.
+
+    Passages and developments keep their ids and only change story; the absorbed story's row is
+    replaced by a redirect, and earlier redirects to it are pointed at the target, so every old id
+    resolves in one look-up.
+    """
+    from storyline.stories.link import _CHANGE, _SAVE_UPDATE, _STORY_SOURCES, _profiles, _title_terms
+
+    profiles = _profiles(conn, st.stories, [absorbed, target])
+    counts = {key: conn.execute(_STORY_ROW, {"id": key}).scalar_one() for key in (absorbed, target)}
+    gone, kept = profiles[absorbed], profiles[target]
+    conn.execute(update(st.passages).where(st.passages.c.story_id == absorbed).values(story_id=target))
+    conn.execute(update(st.developments).where(st.developments.c.story_id == absorbed).values(story_id=target))
+    _move_keys(conn, absorbed, target)
+    merged = prof.combine(gone, kept, max_terms=config.profile_terms, max_entities=config.profile_entities, half_life=config.story_half_life_days)
+    idf, _ = _weights(conn, [f"t:{t}" for t in merged["terms"]], config.story_share_floor)
+    centre = prof.weights(merged["terms"], idf, "t:")
+    if merged["titles"]:
+        lead = merged["titles"][0]
+        prof.add_title(merged, lead[1], lead[2], lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), centre))
+    held = conn.execute(_STORY_SOURCES, {"story": target}).all()
+    merged["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
+    merged["anonymous"] = sum(1 for row in held if row.source_id is None)
+    merged["sources"] = len(merged["outlets"]) + merged["anonymous"]
+    seq: int = conn.execute(
+        _CHANGE,
+        {
+            "story_id": absorbed,
+            "development_id": development_id,
+            "article_id": article_id,
+            "start": start,
+            "kind": "merged",
+            "detail": {
+                "merged_into": target,
+                "title": gone["titles"][0][1] if gone["titles"] else "",
+                "into_title": merged["titles"][0][1] if merged["titles"] else "",
+                "passages": gone["n"],
+                "developments": counts[absorbed],
+                "score": round(score, 6),
+            },
+        },
+    ).inserted_primary_key[0]
+    conn.execute(
+        _SAVE_UPDATE[st.stories.name],
+        {
+            "key": target,
+            "profile": merged,
+            "title": merged["titles"][0][1] if merged["titles"] else "",
+            "first_date": merged["date_lo"],
+            "last_date": merged["date_hi"],
+            "first_published": merged["pub_lo"],
+            "last_published": merged["pub_hi"],
+            "developments": counts[absorbed] + counts[target],
+            "passages": merged["n"],
+            "updated_seq": seq,
+        },
+    )
+    conn.execute(delete(st.stories).where(st.stories.c.id == absorbed))
+    redirects = st.story_redirects
+    conn.execute(update(redirects).where(redirects.c.new_id == absorbed).values(new_id=target))
+    conn.execute(insert(redirects).values(old_id=absorbed, new_id=target, seq=seq))
+    return seq
