@@ -18,9 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select, text
 
 from conftest import EXAMPLES
+from storyline.api import create_app
 from storyline.model import Analysis
 from storyline.store import schema
 from storyline.store import story_tables as st
@@ -113,6 +115,14 @@ def test_a_merged_story_id_resolves_to_the_story_that_holds_its_passages(example
         capture_output=True, text=True, check=True, env=os.environ | {"COLUMNS": "200"},
     ).stdout
     assert json.loads(shown)["id"] == new
+    web = TestClient(create_app(engine.url.render_as_string(hide_password=False)))
+    for path in (f"/api/v1/stories/{old}", f"/stories/{old}?order=newest"):
+        moved = web.get(path, follow_redirects=False)
+        assert moved.status_code == 308, path
+        assert moved.headers["location"] == path.replace(old, new)
+        assert web.get(path).status_code == 200
+    assert web.get(f"/api/v1/stories/{old}/changes").status_code == 200
+    assert web.get("/api/v1/stories/no-such-story").status_code == 404
     engine.dispose()
 
 

@@ -31,7 +31,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Path as PathParam, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.pool import QueuePool
@@ -381,6 +381,20 @@ def cached_story(request: Request, conn: Connection, story_id: str) -> dict[str,
 
     found = cached(request, conn, "stories", story_id, "detail", lambda: story_detail(conn, story_id))
     return None if found is None else found[0]  # type: ignore[no-any-return]
+
+
+def merged_story(request: Request, conn: Connection, story_id: str) -> Response | None:
+    """A permanent redirect to the story that `story_id` was merged into, if it was: links, bookmarks
+    and followers of a folded story keep reaching its passages. Asked only once a story is not found,
+    so live stories pay nothing for it."""
+    from storyline.stories.merge import resolve
+
+    live = resolve(conn, story_id)
+    if live == story_id:
+        return None
+    path = request.url.path.removesuffix(story_id) + live
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(path + query, status_code=308)
 
 
 def encoded_response(request: Request, body: bytes, etag: str, media_type: str) -> Response:
@@ -1002,6 +1016,9 @@ def _read_routes() -> APIRouter:
 
         found = cached(request, conn, "stories", story_id, "json", build)
         if found is None:
+            moved = merged_story(request, conn, story_id)
+            if moved is not None:
+                return moved
             raise ApiError(404, "not_found", f"no story with id {story_id!r}")
         return encoded_response(request, *found, "application/json")
 
@@ -1012,7 +1029,9 @@ def _read_routes() -> APIRouter:
         since: Annotated[str | None, Query(pattern=r"^\d{1,18}$", description="`cursor` of the previous call.")] = None,
         limit: Limit = 100,
     ) -> dict[str, Any]:
-        if conn.execute(select(st.stories.c.id).where(st.stories.c.id == story_id)).first() is None:
+        from storyline.stories.merge import resolve
+
+        if conn.execute(select(st.stories.c.id).where(st.stories.c.id == resolve(conn, story_id))).first() is None:
             raise ApiError(404, "not_found", f"no story with id {story_id!r}")
         changes, cursor = follow(conn, since, story_id, limit)
         return {"items": changes, "cursor": cursor}

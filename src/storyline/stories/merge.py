@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
 from storyline.stories.features import shift
@@ -221,6 +222,8 @@ def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, ar
         },
     )
     conn.execute(delete(st.stories).where(st.stories.c.id == absorbed))
+    views = schema.rendered_views
+    conn.execute(delete(views).where(views.c.kind.startswith("story"), views.c.id == absorbed))
     redirects = st.story_redirects
     conn.execute(update(redirects).where(redirects.c.new_id == absorbed).values(new_id=target))
     conn.execute(insert(redirects).values(old_id=absorbed, new_id=target, seq=seq))

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from storyline import __version__
 from storyline.model import Analysis
-from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_and_analysis, cached, cached_story, encoded_response, story_page
+from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_and_analysis, cached, cached_story, encoded_response, merged_story, story_page
 from storyline.store import search
 from storyline.web import highlight, svg
 
@@ -184,6 +184,9 @@ def router() -> APIRouter:
 
         found = cached(request, conn, "stories", story_id, f"page:{order}", page) if len(story_id) <= 64 else None
         if found is None:
+            moved = merged_story(request, conn, story_id) if len(story_id) <= 64 else None
+            if moved is not None:
+                return moved
             raise ApiError(404, "not_found", "there is no such story")
         return encoded_response(request, *found, HTML)
 
