@@ -27,9 +27,9 @@ from storyline.pipeline import IngestOptions, ingest
 from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.store.db import open_store
+from test_read_model import _get, _paths
 
 views = schema.rendered_views
-HTML = {"accept": "text/html"}
 KINDS = ("story_json", "story_page", "article_json", "article_page")
 JOINING = """Seoul says North Korean troops in Kursk are rotating home
 
@@ -48,22 +48,6 @@ def store(examples_store: Callable[[str], str], request: pytest.FixtureRequest) 
     engine = open_store(url)
     readmodel.refresh_all(engine, everything=True)
     return url, engine
-
-
-def _path(kind: str, ident: str) -> tuple[str, dict[str, str]]:
-    return {
-        "story_json": (f"/api/v1/stories/{ident}", {}),
-        "story_page": (f"/stories/{ident}", HTML),
-        "article_json": (f"/api/v1/articles/{ident}", {}),
-        "article_page": (f"/articles/{ident}", HTML),
-    }[kind]
-
-
-def _get(client: TestClient, kind: str, ident: str, **headers: str) -> Any:
-    path, base = _path(kind, ident)
-    response = client.get(path, headers={**base, **headers})
-    assert response.status_code == 200, response.text
-    return response
 
 
 def _row(engine: Engine, kind: str, ident: str) -> Any:
@@ -137,7 +121,7 @@ def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str
         built = _get(live, kind, _ident(kind, story_id, article_id))
         assert stored[kind].content == built.content, f"the stored {kind} is not what a live build answers"
         assert stored[kind].headers["etag"] == built.headers["etag"] == rows[kind].etag
-        path, headers = _path(kind, _ident(kind, story_id, article_id))
+        path, headers = _paths(kind, _ident(kind, story_id, article_id))
         assert cold.get(path, headers={**headers, "if-none-match": rows[kind].etag}).status_code == 304
 
 
@@ -247,7 +231,7 @@ def test_a_burst_of_first_reads_on_the_serving_loop(store: tuple[str, Engine]) -
     port = server.servers[0].sockets[0].getsockname()[1]
 
     def read(kind: str) -> tuple[str, bytes, str]:
-        path, headers = _path(kind, _ident(kind, story_id, article_id))
+        path, headers = _paths(kind, _ident(kind, story_id, article_id))
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             response = client.get(path, headers=headers)
         return kind, response.content, response.headers.get("etag", "")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from storyline.model import Article
 from storyline.store import story_tables
+from storyline.stories.features import is_full_name
 
 REPORTS = {
     "akron": (
@@ -308,3 +309,11 @@ def test_a_follow_up_is_carried_by_a_party_not_by_the_hospital_or_the_spokesman(
     engine.dispose()
     assert developments["boy_shot"] != developments["four_shot"]
     assert developments["charged"] == developments["four_shot"]
+
+
+def test_a_name_ending_in_an_initial_is_no_full_name() -> None:
+    """Timeline17's entities include names cut after an initial ("George W."); they name no one for
+    certain, and reading their last word must not fail the linking of the whole article."""
+    assert not is_full_name("George W.")
+    assert is_full_name("George W. Bush")
+    assert is_full_name("Martin Luther King III")

@@ -218,7 +218,9 @@ def is_full_name(name: str) -> bool:
     words = name.split()
     if len(_WORD.findall(name)) < 2 or not all(_NAME_WORD.match(w) for w in words):
         return False
-    return words[0].lower() not in STOP_WORDS and _WORD.findall(words[-1])[-1].lower() not in NOT_PERSON_HEADS
+    last = _WORD.findall(words[-1])
+    # A name that ends in an initial ("John F.") has no surname to be identified by.
+    return bool(last) and words[0].lower() not in STOP_WORDS and last[-1].lower() not in NOT_PERSON_HEADS
 
 
 def is_specific(entity: Entity) -> bool:
