@@ -43,8 +43,15 @@ def _rendered_views(conn: Connection) -> None:
 
 
 def _story_redirects(conn: Connection) -> None:
-    """Merged stories leave redirects; stores made before merging existed start with none."""
+    """Merged stories leave redirects; stores made before merging existed start with none. A merge
+    reads and moves one story's index keys (`kind` and `target`): an index on `target` alone lost to
+    the primary key's `kind` prefix in SQLite's planner, which then read every story key in the store
+    for each merge, so it now leads with `target` and holds `kind`."""
     story_tables.story_redirects.create(conn, checkfirst=True)
+    conn.execute(text("DROP INDEX IF EXISTS ix_link_keys_target"))
+    for index in story_tables.link_keys.indexes:
+        if index.name == "ix_link_keys_target":
+            index.create(conn)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {

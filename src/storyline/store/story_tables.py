@@ -71,7 +71,9 @@ link_keys = Table(
     Column("first_date", String(10), nullable=False),
     Column("last_date", String(10), nullable=False),
     Index("ix_link_keys_lookup", "kind", "key", "last_date"),
-    Index("ix_link_keys_target", "target"),
+    # A story's or development's own keys (relink, merges): `kind` is in it so that a query on both
+    # uses this index rather than the primary key's `kind` prefix.
+    Index("ix_link_keys_target", "target", "kind"),
 )
 
 link_df = Table(
