@@ -385,13 +385,6 @@ def _outlet_tail(article: Article) -> tuple[int, int] | None:
     return (cut, len(article.title)) if cut > 0 else None
 
 
-def _speaker_spans(analysis: Analysis) -> list[tuple[int, int]]:
-    """Where quotes name their speakers: a person named only there ("said police spokesman Anthony
-    Guglielmi") is a source, who speaks for one city's police about shooting after shooting, not a
-    party to the happening a follow-up could be about."""
-    return [(q.speaker_start, q.speaker_end) for q in analysis.quotes if q.speaker_start is not None and q.speaker_end is not None]
-
-
 def located_places(article: Article, analysis: Analysis) -> list[Place]:
     """The article's place mentions without those of its outlet's credit.
 
@@ -417,7 +410,6 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
     located = located_places(article, analysis)
     article_countries = Counter(p.country for p in located if p.country)
     tail = _outlet_tail(article) or (0, 0)
-    speaking = _speaker_spans(analysis)
     result = []
     for index, (start, end) in enumerate(spans):
         events = sorted((e for e in analysis.events if start <= e.start < end), key=lambda e: e.start)
@@ -445,7 +437,7 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
                 passage.entities[mention.entity_id] += 1
                 if mention.entity_id in specific:
                     passage.specific.add(mention.entity_id)
-                if mention.entity_id in named and not any(s <= mention.start < e for s, e in speaking):
+                if mention.entity_id in named:
                     passage.persons.add(mention.entity_id)
         home = _home_countries(places, article_countries)
         for place in places:
