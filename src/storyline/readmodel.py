@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from storyline.store import schema
+from storyline.store.db import StoreFull
 from storyline.store import story_tables as st
 from storyline.store.direct import DirectQuery
 
@@ -194,6 +195,8 @@ def after_link(engine: Engine, article_ids: list[str], *, with_stories: bool = T
     try:
         with engine.connect() as conn:
             stories = sorted(touched_stories(conn, article_ids)) if with_stories else []
+    except StoreFull:
+        raise
     except Exception:  # noqa: BLE001 - the ingest goes on; readers render what is missing
         log.warning("could not store the views of %d article(s); they will be rendered when read", len(article_ids), exc_info=True)
         return
@@ -202,12 +205,15 @@ def after_link(engine: Engine, article_ids: list[str], *, with_stories: bool = T
 
 def _render_chunks(engine: Engine, story_ids: list[str], article_ids: list[str]) -> None:
     """Render and store views `CHUNK` at a time, each chunk in its own short transaction; a failure is
-    logged and leaves the views to be rendered on their first read, never costing an article."""
+    logged and leaves the views to be rendered on their first read, never costing an article. A full
+    disk is no such failure: it stops the ingest with its one clear error, as it would one chunk later."""
     try:
         for start in range(0, len(story_ids), CHUNK):
             refresh(engine, story_ids[start : start + CHUNK], ())
         for start in range(0, len(article_ids), CHUNK):
             refresh(engine, (), article_ids[start : start + CHUNK])
+    except StoreFull:
+        raise
     except Exception:  # noqa: BLE001 - the ingest goes on; readers render what is missing
         log.warning("could not store the views of %d stories and %d articles; they will be rendered when read",
                     len(story_ids), len(article_ids), exc_info=True)
