@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, delete, select, update
 
@@ -43,11 +44,26 @@ North Korean leader Kim Jong Un said this week that the deployment was ordered u
 
 
 @pytest.fixture
-def store(examples_store: Callable[[str], str], request: pytest.FixtureRequest) -> tuple[str, Engine]:
+def store(examples_store: Callable[[str], str], request: pytest.FixtureRequest) -> Iterator[tuple[str, Engine]]:
     url = examples_store(f"cold-{request.node.name[:40]}")
     engine = open_store(url)
     readmodel.refresh_all(engine, everything=True)
-    return url, engine
+    yield url, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def apps() -> Iterator[Callable[..., FastAPI]]:
+    """`create_app`, whose stores' connections are closed after the test (PostgreSQL's are limited)."""
+    made: list[FastAPI] = []
+
+    def make(url: str, **options: Any) -> FastAPI:
+        made.append(create_app(url, **options))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.state.engine.dispose()
 
 
 def _row(engine: Engine, kind: str, ident: str) -> Any:
@@ -93,7 +109,7 @@ def test_rows_are_stored_packed_and_unpack_only_when_whole() -> None:
 
 
 @pytest.mark.parametrize("cache_size", [2048, 0], ids=["before-routing", "in-the-routes"])
-def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str, Engine], cache_size: int) -> None:
+def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str, Engine], cache_size: int, apps: Callable[..., FastAPI]) -> None:
     url, engine = store
     story_id, article_id = _nk_story(engine)
     rows = {kind: _row(engine, kind, _ident(kind, story_id, article_id)) for kind in KINDS}
@@ -104,7 +120,7 @@ def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str
     with engine.begin() as conn:
         readmodel.save(conn, [readmodel.row(kind, _ident(kind, story_id, article_id), _version(engine, kind, _ident(kind, story_id, article_id)), markers[kind])
                               for kind in KINDS])
-    client = TestClient(create_app(url, cache_size=cache_size))
+    client = TestClient(apps(url, cache_size=cache_size))
     for kind in KINDS:
         served = _get(client, kind, _ident(kind, story_id, article_id))
         assert served.content == markers[kind], f"the first read of {kind} was not answered from its stored row"
@@ -112,11 +128,11 @@ def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str
     with engine.begin() as conn:
         readmodel.save(conn, [row._asdict() for row in rows.values()])
 
-    cold = TestClient(create_app(url, cache_size=cache_size))
+    cold = TestClient(apps(url, cache_size=cache_size))
     stored = {kind: _get(cold, kind, _ident(kind, story_id, article_id)) for kind in KINDS}
     with engine.begin() as conn:
         conn.execute(delete(views))
-    live = TestClient(create_app(url, cache_size=cache_size))
+    live = TestClient(apps(url, cache_size=cache_size))
     for kind in KINDS:
         built = _get(live, kind, _ident(kind, story_id, article_id))
         assert stored[kind].content == built.content, f"the stored {kind} is not what a live build answers"
@@ -125,7 +141,7 @@ def test_a_first_read_is_the_stored_row_and_equals_a_live_build(store: tuple[str
         assert cold.get(path, headers={**headers, "if-none-match": rows[kind].etag}).status_code == 304
 
 
-def test_a_damaged_row_is_rendered_live_and_written_back(store: tuple[str, Engine]) -> None:
+def test_a_damaged_row_is_rendered_live_and_written_back(store: tuple[str, Engine], apps: Callable[..., FastAPI]) -> None:
     url, engine = store
     story_id, article_id = _nk_story(engine)
     damaged = {
@@ -137,7 +153,7 @@ def test_a_damaged_row_is_rendered_live_and_written_back(store: tuple[str, Engin
     with engine.begin() as conn:
         for kind, change in damaged.items():
             conn.execute(update(views).where(views.c.kind == kind, views.c.id == rows[kind].id).values(**change(rows[kind])))
-    app = create_app(url)
+    app = apps(url)
     client = TestClient(app)
     for kind in damaged:
         served = _get(client, kind, rows[kind].id)
@@ -148,13 +164,13 @@ def test_a_damaged_row_is_rendered_live_and_written_back(store: tuple[str, Engin
         assert readmodel.unpack(_row(engine, kind, rows[kind].id).body, rows[kind].etag) is not None, f"the live {kind} was not written back"
 
 
-def test_no_stale_stored_view_is_served_after_an_ingest(store: tuple[str, Engine], tmp_path: Path) -> None:
+def test_no_stale_stored_view_is_served_after_an_ingest(store: tuple[str, Engine], tmp_path: Path, apps: Callable[..., FastAPI]) -> None:
     """An ingest joins an article to a story; its rows from before are put back (as a slow writer
     racing the ingest could leave them): neither a fresh server nor one that had them cached serves them."""
     url, engine = store
     story_id, article_id = _nk_story(engine)
     before = {kind: _row(engine, kind, story_id) for kind in ("story_json", "story_page")}
-    running = TestClient(create_app(url))
+    running = TestClient(apps(url))
     for kind in before:
         assert _get(running, kind, story_id).headers["etag"] == before[kind].etag
 
@@ -170,7 +186,7 @@ def test_no_stale_stored_view_is_served_after_an_ingest(store: tuple[str, Engine
     with engine.begin() as conn:
         readmodel.save(conn, [row._asdict() for row in before.values()])
 
-    for client in (running, TestClient(create_app(url))):
+    for client in (running, TestClient(apps(url))):
         served = _get(client, "story_json", story_id, **{"if-none-match": before["story_json"].etag})
         assert served.headers["etag"] != before["story_json"].etag
         assert new_id in {s["article_id"] for entry in served.json()["timeline"] for s in entry["sources"]}
@@ -213,13 +229,13 @@ def test_the_serving_loop_accepts_a_whole_burst_of_connections_at_once() -> None
     assert accepted == 50, f"{accepted} of 50 waiting connections were being served after 10 loop iterations"
 
 
-def test_a_burst_of_first_reads_on_the_serving_loop(store: tuple[str, Engine]) -> None:
+def test_a_burst_of_first_reads_on_the_serving_loop(store: tuple[str, Engine], apps: Callable[..., FastAPI]) -> None:
     """The app under uvicorn on `storyline serve`'s loop, in this process: 50 clients connecting at
     once each read a story or article view for the first time, and get the stored bytes and ETag."""
     url, engine = store
     story_id, article_id = _nk_story(engine)
     expected = {kind: _row(engine, kind, _ident(kind, story_id, article_id)) for kind in KINDS}
-    config = uvicorn.Config(create_app(url), host="127.0.0.1", port=0, loop=SERVE_LOOP, log_level="warning", lifespan="on")
+    config = uvicorn.Config(apps(url), host="127.0.0.1", port=0, loop=SERVE_LOOP, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

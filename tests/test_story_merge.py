@@ -123,6 +123,7 @@ def test_a_merged_story_id_resolves_to_the_story_that_holds_its_passages(example
         assert web.get(path).status_code == 200
     assert web.get(f"/api/v1/stories/{old}/changes").status_code == 200
     assert web.get("/api/v1/stories/no-such-story").status_code == 404
+    web.app.state.engine.dispose()  # type: ignore[attr-defined]
     engine.dispose()
 
 

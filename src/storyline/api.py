@@ -654,13 +654,15 @@ async def warm_up(app: FastAPI) -> WarmUp:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Warm up, then freeze what start-up allocated (see `warm_up`, `_freeze_heap`); undone at shutdown."""
+    """Warm up, then freeze what start-up allocated (see `warm_up`, `_freeze_heap`); undone at shutdown,
+    when the store's connections are closed too (a PostgreSQL server counts them against its limit)."""
     app.state.warm_up = await warm_up(app)
     app.state.warm_up.frozen = _freeze_heap()
     try:
         yield
     finally:
         gc.unfreeze()
+        app.state.engine.dispose()
 
 
 def _freeze_heap() -> int:
