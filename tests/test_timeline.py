@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from storyline.evaluate.timeline import align_rouge1, date_f1
+from storyline.evaluate.timeline import _score, align_rouge1, date_f1
 from storyline.model import Analysis, Article, TimeRef
 from storyline.stories.timeline import DatedSentence, central, dated_sentences, named_day, rank_dates, sentences, summary
 
@@ -90,6 +90,17 @@ def test_date_f1_and_alignment_rouge() -> None:
     assert 0.5 < shifted < 1.0
     wrong = align_rouge1([("2011-01-25", ["Weather mild"]), ("2011-02-11", ["Football results"])], gold)
     assert wrong == 0.0
+
+
+def test_the_span_protocol_keeps_only_days_within_the_gold_timeline() -> None:
+    gold = [("2011-01-25", ["Protests begin in Cairo"]), ("2011-02-11", ["Mubarak resigns"])]
+    before = [_dated("2011-01-20", f"Police arrest activists {i}", article=f"b{i}") for i in range(5)]
+    inside = [_dated("2011-01-25", "Protests begin in Cairo", article="c"), _dated("2011-02-11", "Mubarak resigns", article="d")]
+    dates, _ = _score(before + inside, [gold])
+    span_dates, span_rouges = _score(before + inside, [gold], within_span=True)
+    assert dates == [0.5]
+    assert span_dates == [1.0]
+    assert span_rouges[0] == pytest.approx(1.0)
 
 
 def test_a_date_counts_once_per_article() -> None:
