@@ -145,6 +145,30 @@ def test_stored_views_are_byte_for_byte_what_a_live_render_serves(store: tuple[s
         assert live.headers["etag"] == stored[(kind, ident)].etag
 
 
+def test_every_article_view_the_ingest_rendered_in_batches_is_what_the_routes_serve(store: tuple[str, Engine]) -> None:
+    """The ingest renders article views a chunk at a time from analyses read together; each must be
+    the bytes the routes build for that one article, whatever else shared its batch."""
+    url, engine = store
+    stored = _rows(engine)
+    _, articles = _ids(engine)
+    assert len(articles) > 1
+    with engine.connect() as conn:
+        batched = readmodel.render_articles(conn, ["no-such-article", *sorted(articles)])
+        one_by_one = [r for ident in sorted(articles) for r in readmodel.render_article(conn, ident)]
+    assert [(r["kind"], r["id"], r["version"], r["etag"]) for r in batched] == [
+        (r["kind"], r["id"], r["version"], r["etag"]) for r in one_by_one], "a batch renders other bytes than one article at a time"
+    with engine.begin() as conn:
+        conn.execute(delete(views))
+    client = TestClient(create_app(url, cache_size=0))
+    for ident in sorted(articles):
+        for kind in ("article_json", "article_page"):
+            row = stored[(kind, ident)]
+            assert row.version == _current(engine, kind, ident), f"the stored {kind} of {ident} was out of date"
+            live = _get(client, kind, ident)
+            assert live.content == _body(row), f"the stored {kind} of {ident} differs from the live render"
+            assert live.headers["etag"] == row.etag
+
+
 @pytest.mark.parametrize("cache_size", [2048, 0], ids=["before-routing", "in-the-routes"])
 def test_a_current_row_is_served_and_a_corrupt_or_missing_one_is_rendered_live(store: tuple[str, Engine], cache_size: int) -> None:
     url, engine = store

@@ -29,8 +29,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select
 
+from storyline.model import Analysis
 from storyline.store import schema
 from storyline.store.db import StoreFull
+from storyline.store.facts import load_analyses, load_analysis
+from storyline.store.queries import get_article
 from storyline.store import story_tables as st
 from storyline.store.direct import DirectQuery
 
@@ -153,15 +156,65 @@ def render_story(conn: Connection, story_id: str) -> list[dict[str, Any]]:
 
 def render_article(conn: Connection, article_id: str) -> list[dict[str, Any]]:
     """The article's JSON and page rows; none when `article_id` is not a stored article's id."""
-    from storyline.api import article_and_analysis, article_version, encode
+    return render_articles(conn, [article_id])
+
+
+def render_articles(conn: Connection, article_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The JSON and page rows of these articles (ids that are not a stored article's give none).
+
+    Their analyses are read together (`load_analyses`: three queries for the lot instead of three an
+    article, which made reading them half of an ingest's article renders); each view is otherwise
+    built as the routes build it (`article_and_analysis`), so the bytes are the same.
+    """
+    from storyline.api import article_version, encode
     from storyline.web.pages import article_html
 
-    version = article_version(conn, article_id)
-    found = None if version is None else article_and_analysis(conn, article_id)
-    if version is None or found is None:
-        return []
-    article, analysis = found
-    return [row("article_json", article_id, version, encode(article)), row("article_page", article_id, version, article_html(article, analysis).encode())]
+    versions = {ident: version for ident in dict.fromkeys(article_ids) if (version := article_version(conn, ident)) is not None}
+    analyses = load_analyses(conn, versions)
+    rows: list[dict[str, Any]] = []
+    for article_id, version in versions.items():
+        found = article_and_analysis(conn, article_id, analyses.get(article_id))
+        if found is not None:
+            article, analysis = found
+            rows += [row("article_json", article_id, version, encode(article)),
+                     row("article_page", article_id, version, article_html(article, analysis).encode())]
+    return rows
+
+
+def article_and_analysis(conn: Connection, article_id: str, analysis: Analysis | None = None) -> tuple[dict[str, Any], Analysis] | None:
+    """An article with its clean text, removed lines, every fact (each with its span) and its stories,
+    and the analysis it was made from (the article page marks the text with it); None when there is
+    no such article. Spans index into `document` (title, blank line, text), returned as well so a client
+    can slice it. `analysis`, when given, must be the stored one (`load_analysis`) of the article."""
+    from storyline.api import plain
+
+    article = get_article(conn, article_id)
+    if article is None:
+        return None
+    if analysis is None or analysis.article_id != article["id"]:
+        analysis = load_analysis(conn, article["id"])
+    article["document"] = f"{article['title']}\n\n{article['text']}" if article["title"] else article["text"]
+    article["facts"] = {
+        "entities": plain(analysis.entities),
+        "mentions": plain(analysis.mentions),
+        "quotes": plain(analysis.quotes),
+        "quantities": plain(analysis.quantities),
+        "dates": plain(analysis.timerefs),
+        "places": plain(analysis.places),
+        "events": plain(analysis.events),
+        "claims": plain(analysis.claims),
+    }
+    ps, stories = st.passages, st.stories
+    article["stories"] = [
+        dict(found._mapping)
+        for found in conn.execute(
+            select(ps.c.story_id, stories.c.title, ps.c.development_id, ps.c.start, ps.c.end)
+            .join(stories, stories.c.id == ps.c.story_id)
+            .where(ps.c.article_id == article["id"])
+            .order_by(ps.c.start)
+        )
+    ]
+    return article, analysis
 
 
 def touched_stories(conn: Connection, article_ids: Iterable[str]) -> set[str]:
@@ -180,8 +233,7 @@ def refresh(engine: Engine, story_ids: Iterable[str] = (), article_ids: Iterable
     with engine.connect() as conn:
         for story_id in sorted(set(story_ids)):
             rows += render_story(conn, story_id)
-        for article_id in sorted(set(article_ids)):
-            rows += render_article(conn, article_id)
+        rows += render_articles(conn, sorted(set(article_ids)))
     with engine.begin() as conn:
         save(conn, rows)
     return len(rows)

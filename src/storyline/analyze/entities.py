@@ -211,8 +211,11 @@ def entity_spans(doc: Doc) -> list[Span]:
     spans = [s for s in model if not any(_overlaps(s, c) and not _contains(s, c) for c in curated)]
     spans += [c for c in curated if not any(_overlaps(s, c) for s in spans)]
     result = []
+    generated_at: dict[tuple[int, int], Span] = {}
+    for g in generated:
+        generated_at.setdefault((g.start, g.end), g)
     for span in spans:
-        same = next((g for g in generated if (g.start, g.end) == (span.start, span.end)), None)
+        same = generated_at.get((span.start, span.end))
         if same is not None and span.label_ not in PLACE_LABELS and (span.label_ != "PERSON" or same.label_ == "GPE"
                                                                       and _is_country_or_capital(span.text)):
             span = Span(doc, span.start, span.end, label=same.label_)
@@ -220,7 +223,8 @@ def entity_spans(doc: Doc) -> list[Span]:
                 and _titled(span):
             span = Span(doc, span.start, span.end, label="PERSON")
         result.append(span)
-    result += [g for g in generated if not any(_overlaps(s, g) for s in result)]
+    taken = [(s.start, s.end) for s in result]
+    result += [g for g in generated if not any(start < g.end and g.start < end for start, end in taken)]
     return _acronyms(doc, _consistent_people(doc, sorted(result, key=lambda s: s.start)))
 
 
@@ -236,9 +240,14 @@ def _model_spans(doc: Doc) -> list[Span]:
     headline = _title_cased_headline(doc)
     conll = [t for s in conll_ner.ensure(doc).spans[conll_ner.SPAN_KEY]
              if (t := _trim(s)) is not None and t.start >= headline]
-    names = [relabelled for span in conll if (relabelled := _ontonotes(span, base)) is not None]
+    base_labels: dict[tuple[int, int], str] = {}
+    for b in base:
+        base_labels.setdefault((b.start, b.end), b.label_)
+    names = [relabelled for span in conll
+             if (relabelled := _ontonotes(span, base_labels.get((span.start, span.end)))) is not None]
+    bounds = [(c.start, c.end) for c in conll]
     kept = [b for b in base if (b.label_ not in NAME_LABELS or b.end <= headline)
-            and not any(_overlaps(b, c) for c in conll)]
+            and not any(b.start < end and start < b.end for start, end in bounds)]
     return sorted(names + kept, key=lambda s: s.start)
 
 
@@ -253,7 +262,7 @@ def _title_cased_headline(doc: Doc) -> int:
     return end if len(words) >= 3 and titled >= 0.8 * len(words) else 0
 
 
-def _ontonotes(span: Span, base: list[Span]) -> Span | None:
+def _ontonotes(span: Span, same: str | None) -> Span | None:
     """A CoNLL span under the OntoNotes label the extractors expect, or None for a MISC span whose kind
     is unknown (CoNLL's MISC lumps nationalities, events, products and titles together).
 
@@ -261,9 +270,8 @@ def _ontonotes(span: Span, base: list[Span]) -> Span | None:
     said so), else a LOC (rivers, regions, seas). A person or organisation that the base model took for
     a place the gazetteers know is that place: the component was trained on few Ukrainian names and
     reads "Kharkiv" as a person. A MISC span takes the base model's MISC-like label for the same words,
-    or NORP when it is a nationality.
+    or NORP when it is a nationality. `same` is the base model's label for the same tokens, if it has one.
     """
-    same = next((b.label_ for b in base if (b.start, b.end) == (span.start, span.end)), None)
     text = span.text
     if span.label_ in {"PER", "ORG"} and same in PLACE_LABELS and _known_polity(text):
         label: str | None = same

@@ -168,19 +168,20 @@ def _paragraph_of(spans: list[tuple[int, int]], offset: int) -> tuple[int, int]:
 def _triggers(sent: Span, lex: Lexicon) -> list[_Found]:
     found: list[_Found] = []
     tokens = list(sent)
+    lemmas = [token.lemma_.lower() for token in tokens]
+    lowers = [token.lower_ for token in tokens]
     taken: set[int] = set()
     for i, token in enumerate(tokens):
-        for parts, kind, subtype in lex.phrases.get(token.lemma_.lower(), []) + lex.phrases.get(token.lower_, []):
-            window = tokens[i:i + len(parts)]
-            if len(window) == len(parts) and all(
-                t.lemma_.lower() == p or t.lower_ == p for t, p in zip(window, parts)
+        for parts, kind, subtype in lex.phrases.get(lemmas[i], []) + lex.phrases.get(lowers[i], []):
+            if i + len(parts) <= len(tokens) and all(
+                lemmas[j] == p or lowers[j] == p for j, p in enumerate(parts, start=i)
             ):
                 found.append(_Found(token, kind, subtype))
-                taken.update(t.i for t in window)
-    for token in tokens:
-        if token.i in taken or token.pos_ not in _CONTENT_POS or token.ent_type_ in _NAMED or token.lower_ == "according":
+                taken.update(t.i for t in tokens[i:i + len(parts)])
+    for i, token in enumerate(tokens):
+        if token.i in taken or token.pos_ not in _CONTENT_POS or token.ent_type_ in _NAMED or lowers[i] == "according":
             continue
-        key = token.lower_ if token.lower_ in lex.words else token.lemma_.lower()
+        key = lowers[i] if lowers[i] in lex.words else lemmas[i]
         hit = lex.words.get(key)
         if hit is None or lex.only_as.get(key, token.pos_) != token.pos_ or _equipment(token, hit, lex):
             continue

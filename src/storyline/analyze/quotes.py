@@ -17,6 +17,7 @@ governs it. Two conventions follow from this and are relied on downstream:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ from storyline.model import Article, Entity, Mention, Quote, QuoteKind
 _OPENING = "“«"
 _CLOSING = "”»"
 _OPEN_CONTEXT = " \t\n([{—–-/"
+_MARKS = re.compile(f"[{_OPENING}{_CLOSING}\"‘’\n\u2060]")
+"""The characters `quotation_spans` acts on; it steps from one to the next, since any other leaves its
+state as it was (scanning every character took half of its time)."""
 _STRIPPED = " \t\n,;:."
 _SUBJECT_DEPS = ("nsubj",)
 _INHERIT_SUBJECT_DEPS = ("conj", "advcl", "xcomp", "pcomp", "prep")
@@ -121,7 +125,8 @@ def quotation_spans(text: str) -> list[tuple[int, int]]:
     double_at: int | None = None
     single_at: int | None = None
     text = text.replace("''", '"\u2060')
-    for i, ch in enumerate(text):
+    for found in _MARKS.finditer(text):
+        i, ch = found.start(), found.group()
         if ch == "\u2060" and double_at == i:
             double_at = i + 1
         if ch == "\n":
@@ -231,6 +236,17 @@ def _inside(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(s - 1 <= pos < e + 1 for s, e in spans)
 
 
+def _inside_mask(spans: Sequence[tuple[int, int]], length: int) -> bytearray:
+    """`_inside` for every position below `length` at once, where each token is asked in turn: a
+    scan of every quotation per token was a third of finding the cues."""
+    mask = bytearray(length)
+    for s, e in spans:
+        low, high = max(s - 1, 0), min(e + 1, length)
+        if high > low:
+            mask[low:high] = b"\x01" * (high - low)
+    return mask
+
+
 def _quoted_share(span: tuple[int, int], marked: Sequence[tuple[int, int]]) -> float:
     start, end = span
     covered = sum(max(0, min(end, e) - max(start, s)) for s, e in marked)
@@ -240,8 +256,9 @@ def _quoted_share(span: tuple[int, int], marked: Sequence[tuple[int, int]]) -> f
 def _frames(doc: Doc, lexicon: CueLexicon, marked: Sequence[tuple[int, int]]) -> list[_Frame]:
     """Every cue outside quotation marks, with its speaker and reported clause where the parse has one."""
     frames: list[_Frame] = []
+    inside = _inside_mask(marked, len(doc_text(doc)))
     for tok in doc:
-        if _inside(tok.idx, marked):
+        if inside[tok.idx]:
             continue
         lemma = tok.lemma_.lower()
         if tok.pos_ == "VERB" and (lemma in lexicon.verbs or _introduces_quotation(tok, marked)):

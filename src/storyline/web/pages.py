@@ -21,7 +21,8 @@ from sqlalchemy import Connection
 
 from storyline import __version__
 from storyline.model import Analysis
-from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, article_and_analysis, cached, cached_story, encoded_response, merged_story, story_page
+from storyline.api import DATE_PATTERN, ApiError, Conn, Cursor, cached, cached_story, encoded_response, merged_story, story_page
+from storyline.readmodel import article_and_analysis
 from storyline.store import search
 from storyline.web import highlight, svg
 
