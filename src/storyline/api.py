@@ -40,13 +40,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyline import __version__, readmodel
-from storyline.model import Analysis
 from storyline.store import schema, search
 from storyline.store import story_tables as st
-from storyline.store.facts import alias_generation, load_analysis, read_generation
+from storyline.store.facts import alias_generation, read_generation
 from storyline.store.db import StoreFull
 from storyline.store.direct import DirectQuery
-from storyline.store.queries import get_article, list_errors
+from storyline.store.queries import list_errors
 
 log = logging.getLogger(__name__)
 
@@ -884,38 +883,8 @@ def article_with_facts(conn: Connection, article_id: str) -> dict[str, Any] | No
     Spans index into `document` (title, blank line, text), which is returned as well so a client can
     slice it directly.
     """
-    found = article_and_analysis(conn, article_id)
+    found = readmodel.article_and_analysis(conn, article_id)
     return None if found is None else found[0]
-
-
-def article_and_analysis(conn: Connection, article_id: str) -> tuple[dict[str, Any], Analysis] | None:
-    """`article_with_facts` and the analysis it was made from (the article page marks the text with it)."""
-    article = get_article(conn, article_id)
-    if article is None:
-        return None
-    analysis = load_analysis(conn, article["id"])
-    article["document"] = f"{article['title']}\n\n{article['text']}" if article["title"] else article["text"]
-    article["facts"] = {
-        "entities": plain(analysis.entities),
-        "mentions": plain(analysis.mentions),
-        "quotes": plain(analysis.quotes),
-        "quantities": plain(analysis.quantities),
-        "dates": plain(analysis.timerefs),
-        "places": plain(analysis.places),
-        "events": plain(analysis.events),
-        "claims": plain(analysis.claims),
-    }
-    ps, stories = st.passages, st.stories
-    article["stories"] = [
-        dict(row._mapping)
-        for row in conn.execute(
-            select(ps.c.story_id, stories.c.title, ps.c.development_id, ps.c.start, ps.c.end)
-            .join(stories, stories.c.id == ps.c.story_id)
-            .where(ps.c.article_id == article["id"])
-            .order_by(ps.c.start)
-        )
-    ]
-    return article, analysis
 
 
 @cache

@@ -207,7 +207,7 @@ def load_analyses(conn: Connection, article_ids: Iterable[str], version: str = "
     entity_ids: set[str] = set()
     ms, table = schema.mentions, schema.facts
     for chunk in _chunks(ids):
-        for row in conn.execute(select(ms).where(ms.c.article_id.in_(chunk)).order_by(ms.c.article_id, ms.c.start)):
+        for row in conn.execute(select(ms).where(ms.c.article_id.in_(chunk)).order_by(ms.c.article_id, ms.c.start, ms.c.end, ms.c.entity_id)):
             mention = _record(Mention, dict(row._mapping))
             mentions[mention.article_id].append(mention)
             entity_ids.add(mention.entity_id)
