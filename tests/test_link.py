@@ -151,37 +151,37 @@ def _story_tables(engine) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-
 
 
 def test_relink_is_the_same_with_a_cold_and_a_warm_profile_cache(seeded) -> None:  # type: ignore[no-untyped-def]
-    from storyline.stories import link
+    from storyline.stories import link, rows
 
     engine, _, _ = seeded
-    link._decode.cache_clear()
-    link._title_terms.cache_clear()
+    rows.decode.cache_clear()
+    rows.title_terms.cache_clear()
     with engine.begin() as conn:
         link.relink(conn)
     cold = _story_tables(engine)
-    assert link._decode.cache_info().currsize > 0
+    assert rows.decode.cache_info().currsize > 0
     with engine.begin() as conn:
         link.relink(conn)
-    assert link._decode.cache_info().hits > 0
+    assert rows.decode.cache_info().hits > 0
     assert _story_tables(engine) == cold
 
 
 def test_a_profile_rewritten_by_another_writer_is_read_afresh(seeded) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select, update
 
-    from storyline.stories import link
+    from storyline.stories import rows
 
     engine, _, _ = seeded
     table = story_tables.stories
     with engine.connect() as conn:
         story_id, stored = conn.execute(select(table.c.id, table.c.profile).limit(1)).one()
-        assert link._profiles(conn, table, [story_id])[story_id] == stored  # now cached
+        assert rows.profiles(conn, table, [story_id])[story_id] == stored  # now cached
     changed = {**stored, "n": stored["n"] + 1, "titles": [[1.0, "Rewritten elsewhere", "x"]]}
     try:
         with engine.begin() as conn:  # another writer: the cache never saw this text
             conn.execute(update(table).where(table.c.id == story_id).values(profile=changed))
         with engine.connect() as conn:
-            assert link._profiles(conn, table, [story_id])[story_id] == changed
+            assert rows.profiles(conn, table, [story_id])[story_id] == changed
     finally:
         with engine.begin() as conn:
             conn.execute(update(table).where(table.c.id == story_id).values(profile=stored))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -18,19 +17,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Text, bindparam, cast, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
 
 from storyline.model import Analysis, Article
 from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
-from storyline.stories.features import Passage, distance_km, gap, passages, shift, terms
-
-DOC_COUNT_KEY = "#passages"
-PROFILE_CACHE_SIZE = 1024
-"""Decoded profiles kept per process: about 17 kB each with their text (under 80 kB at the counters'
-caps), and more than the candidates a busy date window returns."""
-
+from storyline.stories import rows
+from storyline.stories.features import Passage, distance_km, gap, passages, shift
+from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, KEYS_ADD, SAVE_NEW, SAVE_UPDATE, STORY_SOURCES, candidates
 
 @dataclass(frozen=True)
 class LinkConfig:
@@ -117,25 +112,10 @@ class RelinkSummary:
     stories: int
 
 
-# Every statement of linking a passage, built once with bound parameters: linking runs a few dozen
-# statements per passage, and built anew per call SQLAlchemy spent more time constructing them and
-# deriving their cache keys than the database spent running them.
-_HITS = func.count().label("hits")
+# Linking's own statements; those the story merge shares are in `stories.rows`.
 _DF_READ = select(st.link_df.c.key, st.link_df.c.df).where(st.link_df.c.key.in_(bindparam("keys", expanding=True)))
 _DF_WRITE = update(st.link_df).where(st.link_df.c.key == bindparam("k")).values(df=bindparam("df"))
 _DF_ADD = insert(st.link_df)
-_CANDIDATES = (
-    select(st.link_keys.c.target, _HITS)
-    .where(
-        st.link_keys.c.kind == bindparam("kind"),
-        st.link_keys.c.key.in_(bindparam("keys", expanding=True)),
-        st.link_keys.c.last_date >= bindparam("lo"),
-        st.link_keys.c.first_date <= bindparam("hi"),
-    )
-    .group_by(st.link_keys.c.target)
-    .order_by(_HITS.desc(), st.link_keys.c.target)
-    .limit(bindparam("limit"))
-)
 _KEYS_READ = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
     st.link_keys.c.kind == bindparam("kind"), st.link_keys.c.target == bindparam("target"), st.link_keys.c.key.in_(bindparam("keys", expanding=True))
 )
@@ -144,26 +124,12 @@ _KEYS_WIDEN = (
     .where(st.link_keys.c.kind == bindparam("kd"), st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
     .values(first_date=bindparam("f"), last_date=bindparam("l"))
 )
-_KEYS_ADD = insert(st.link_keys)
-_PROFILE_TEXT = {t.name: select(t.c.id, cast(t.c.profile, Text)).where(t.c.id.in_(bindparam("ids", expanding=True))) for t in (st.stories, st.developments)}
-_SAVE_NEW = {t.name: insert(t) for t in (st.stories, st.developments)}
-_SAVE_UPDATE = {
-    t.name: update(t).where(t.c.id == bindparam("key")).values({c.name: bindparam(c.name) for c in t.c if c.name != "id"})
-    for t in (st.stories, st.developments)
-}
-_STORY_SOURCES = (
-    select(schema.articles.c.source_id, schema.articles.c.id)
-    .distinct()
-    .join(st.passages, st.passages.c.article_id == schema.articles.c.id)
-    .where(st.passages.c.story_id == bindparam("story"))
-)
 _JOINED = select(st.passages.c.story_id).where(st.passages.c.article_id == bindparam("article"))
 """Asked by article (primary key, a few rows) and not by story: a story's passages grow without end, and
 SQLite, without statistics, would walk them all through the story index."""
 _ARTICLE_SOURCE = select(schema.articles.c.source_id).where(schema.articles.c.id == bindparam("article"))
 _DEV_STORY = select(st.developments.c.story_id).where(st.developments.c.id == bindparam("id"))
 _STORY_DEVELOPMENTS = select(st.stories.c.developments).where(st.stories.c.id == bindparam("story"))
-_CHANGE = insert(st.story_changes)
 _PASSAGE = insert(st.passages)
 _LINKED = (
     select(st.passages.c.start, st.passages.c.end, st.passages.c.development_id, st.passages.c.story_id, st.passages.c.score)
@@ -192,10 +158,8 @@ def _idf(conn: Connection, passage: Passage, floor: int = 1) -> tuple[dict[str, 
         conn.execute(_DF_WRITE, existing)
     if fresh:
         conn.execute(_DF_ADD, fresh)
-    total = known.get(DOC_COUNT_KEY, 0) + 1
-    idf = {k: math.log((total + 1) / (known.get(k, 0) + 1.5)) + 1.0 for k in keys if k != DOC_COUNT_KEY}
-    share = {k: (known.get(k, 0) + 1) / max(total, floor) for k in keys if k != DOC_COUNT_KEY}
-    return idf, share
+    counted = {k: known.get(k, 0) + 1 for k in keys}
+    return prof.idf_share(counted, counted[DOC_COUNT_KEY], keys[:-1], floor)
 
 
 def _top(weights: dict[str, float], n: int) -> list[str]:
@@ -213,38 +177,6 @@ def _keys(passage: Passage, idf: dict[str, float], config: LinkConfig, kind: str
     else:
         keys += [f"s:{s}" for s in sorted(passage.signatures)]
     return keys
-
-
-def _candidates(conn: Connection, kind: str, keys: list[str], lo: str, hi: str, limit: int) -> list[str]:
-    if not keys:
-        return []
-    return [row[0] for row in conn.execute(_CANDIDATES, {"kind": kind, "keys": keys, "lo": lo, "hi": hi, "limit": limit})]
-
-
-@lru_cache(maxsize=PROFILE_CACHE_SIZE)
-def _decode(text: str) -> dict[str, Any]:
-    """A stored profile, decoded once per distinct content rather than once per candidate look-up.
-
-    The cache is keyed by the stored JSON text itself, not by an id and a version, so it cannot go
-    stale: another process rewriting a profile (or a relink rebuilding the store) changes the text,
-    and the new text is decoded afresh. The dict is shared between callers, so linking treats
-    loaded profiles as read-only and builds every changed profile as a new dict (`profile.merge`).
-    """
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
-@lru_cache(maxsize=4096)
-def _title_terms(text: str) -> dict[str, int]:
-    """Terms of a kept headline: every join scores all kept headlines again (`profile.add_title`),
-    so each is tokenised once. Shared between callers, hence read-only."""
-    return terms(text)
-
-
-def _profiles(conn: Connection, table: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Candidate profiles by id; the text is read raw (a cheap string) and decoded through `_decode`."""
-    if not ids:
-        return {}
-    return {row[0]: _decode(row[1]) for row in conn.execute(_PROFILE_TEXT[table.name], {"ids": ids})}
 
 
 def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> str:
@@ -376,7 +308,7 @@ def _story_scores(conn: Connection, passage: Passage, idf: dict[str, float], sha
     """
     story_keys = _keys(passage, idf, config, "s")
     lo, hi = shift(passage.date, -config.story_window_days), shift(passage.date, config.story_window_days)
-    profiles = _profiles(conn, st.stories, _candidates(conn, "s", story_keys, lo, hi, config.candidates))
+    profiles = rows.profiles(conn, st.stories, candidates(conn, "s", story_keys, lo, hi, config.candidates))
     return {
         key: story_score(passage, profile, idf, config, share)
         - (config.story_sibling_penalty if key in siblings and profile["articles"] == [passage.article_id] else 0.0)
@@ -405,7 +337,7 @@ def _upsert_keys(conn: Connection, kind: str, target: str, keys: list[str], lo: 
         conn.execute(_KEYS_WIDEN, changed)
     fresh = [{"kind": kind, "key": k, "target": target, "first_date": lo, "last_date": hi} for k in dict.fromkeys(keys) if k not in have]
     if fresh:
-        conn.execute(_KEYS_ADD, fresh)
+        conn.execute(KEYS_ADD, fresh)
 
 
 def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:
@@ -425,9 +357,9 @@ def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:
 
 def _save(conn: Connection, table: Any, key: str, profile: dict[str, Any], values: dict[str, Any], create: bool) -> None:
     if create:
-        conn.execute(_SAVE_NEW[table.name], {"id": key, "profile": profile, **values})
+        conn.execute(SAVE_NEW[table.name], {"id": key, "profile": profile, **values})
     else:
-        conn.execute(_SAVE_UPDATE[table.name], {"key": key, "profile": profile, **values})
+        conn.execute(SAVE_UPDATE[table.name], {"key": key, "profile": profile, **values})
 
 
 def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, article_id: str) -> None:
@@ -438,7 +370,7 @@ def _count_outlet(conn: Connection, profile: dict[str, Any], story_id: str, arti
     """
     if "outlets" not in profile:
         # A new story, or one linked before the count was kept: start from what it already holds.
-        held = conn.execute(_STORY_SOURCES, {"story": story_id}).all()
+        held = conn.execute(STORY_SOURCES, {"story": story_id}).all()
         profile["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
         profile["anonymous"] = sum(1 for row in held if row.source_id is None)
     if story_id in conn.execute(_JOINED, {"article": article_id}).scalars().all():
@@ -468,7 +400,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     lo = shift(anchor, -max(config.dev_late_days, config.dev_follow_days))
     hi = shift(anchor, config.dev_late_days if config.dev_late_both_ways else window)
     dev_keys = _keys(passage, idf, config, "d")
-    dev_profiles = _profiles(conn, st.developments, _candidates(conn, "d", dev_keys, lo, hi, config.candidates))
+    dev_profiles = rows.profiles(conn, st.developments, candidates(conn, "d", dev_keys, lo, hi, config.candidates))
     dev_scores = {k: dev_score(passage, p, idf, config, share) for k, p in dev_profiles.items()}
     dev_id, score = _best({k: v for k, v in dev_scores.items() if v >= config.dev_threshold})
     new_dev = dev_id is None
@@ -486,12 +418,12 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
         story_id = _id("s", passage)
         story_profile = prof.empty()
     else:
-        story_profile = _profiles(conn, st.stories, [story_id])[story_id]
+        story_profile = rows.profiles(conn, st.stories, [story_id])[story_id]
     facts = _new_facts(passage, story_profile) | {"new_development": new_dev, "new_story": new_story}
 
     dev_profile = prof.merge(dev_profile, passage, max_terms=config.profile_terms, max_entities=config.profile_entities)
     dev_weights = prof.weights(dev_profile["terms"], idf, "t:")
-    prof.add_title(dev_profile, passage.lead, passage.article_id, lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), dev_weights))
+    prof.add_title(dev_profile, passage.lead, passage.article_id, lambda text: prof.cosine(prof.weights(rows.title_terms(text), idf, "t:"), dev_weights))
     _save(
         conn,
         st.developments,
@@ -518,13 +450,13 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
         # A later passage of a round-up has no headline of its own, only its first sentence, which
         # names the story only until a member brings a real headline.
         prof.add_title(
-            story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), story_weights)
+            story_profile, passage.headline, passage.article_id, lambda text: prof.cosine(prof.weights(rows.title_terms(text), idf, "t:"), story_weights)
         )
     _count_outlet(conn, story_profile, story_id, passage.article_id)
     # The story row keeps its development count; counting them would walk the whole story.
     developments = (0 if new_story else conn.execute(_STORY_DEVELOPMENTS, {"story": story_id}).scalar_one()) + int(new_dev)
     seq = conn.execute(
-        _CHANGE,
+        CHANGE,
         {
             "story_id": story_id,
             "development_id": dev_id,
@@ -569,7 +501,7 @@ def _link_passage(conn: Connection, passage: Passage, config: LinkConfig, siblin
     if config.story_merge:
         from storyline.stories import merge
 
-        story_id = merge.consider(conn, story_id, config, article_id=passage.article_id, start=passage.start, development_id=dev_id)
+        story_id = merge.consider(conn, story_id, story_profile, config, article_id=passage.article_id, start=passage.start, development_id=dev_id)
     return PassageLink(passage.article_id, passage.start, passage.end, dev_id, story_id, new_dev, new_story, score)
 
 

@@ -13,6 +13,7 @@ that holds its passages now (`resolve`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -21,6 +22,7 @@ from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
 from storyline.stories.features import shift
+from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, KEYS_ADD, SAVE_UPDATE, STORY_SOURCES, candidates, profiles, title_terms
 
 if TYPE_CHECKING:
     from storyline.stories.link import LinkConfig
@@ -56,8 +58,6 @@ def absorbed_ids(conn: Connection, story_id: str) -> list[str]:
 
 def _weights(conn: Connection, keys: list[str], floor: int) -> tuple[dict[str, float], dict[str, float]]:
     """IDF and share of passages for profile keys, from the online document frequencies."""
-    from storyline.stories.link import DOC_COUNT_KEY
-
     wanted = list(dict.fromkeys(keys)) + [DOC_COUNT_KEY]
     known: dict[str, int] = {}
     for at in range(0, len(wanted), CHUNK):
@@ -84,54 +84,72 @@ def _leading(entities: dict[str, float], backdrop: set[str]) -> str | None:
     return ranked[0][0] if ranked else None
 
 
-def similarity(a: dict[str, Any], b: dict[str, Any], idf: dict[str, float], share: dict[str, float], config: LinkConfig) -> float:
-    """How alike two story profiles are, on the scale of `link.story_score` and under its rule: the
+@dataclass(frozen=True)
+class Side:
+    """One story as the merge compares it: its foreground term and core-entity weights, its subject
+    (leading core entity) and its articles, worked out once per check rather than once per pair."""
+
+    terms: dict[str, float]
+    core: dict[str, float]
+    subject: str | None
+    articles: frozenset[str]
+
+
+def side(profile: dict[str, Any], idf: dict[str, float], backdrop: set[str]) -> Side:
+    core = _core(profile)
+    return Side(_foreground(profile["terms"], "t:", idf, backdrop), _foreground(core, "e:", idf, backdrop), _leading(core, backdrop),
+                frozenset(profile["articles"]))
+
+
+def similarity(a: Side, b: Side, config: LinkConfig) -> float:
+    """How alike two stories are, on the scale of `link.story_score` and under its rule: the
     same weighted cosines of foreground terms and entities, and the same-subject bonus when both
     stories are most about the same entity; below `story_strong` two stories are only alike when
     they have that subject in common (-1 otherwise), as a passage needs specific evidence to join a
     story. The sibling penalty applies when an article had passages cut apart into the two stories
     (the splitter judged them different happenings, as in a round-up)."""
-    backdrop = {k for k, v in share.items() if v > config.story_backdrop_share}
-    core_a, core_b = _core(a), _core(b)
-    score = config.story_w_terms * prof.cosine(_foreground(a["terms"], "t:", idf, backdrop), _foreground(b["terms"], "t:", idf, backdrop))
-    score += config.story_w_entities * prof.cosine(_foreground(core_a, "e:", idf, backdrop), _foreground(core_b, "e:", idf, backdrop))
-    subject = _leading(core_a, backdrop)
-    same_subject = subject is not None and subject == _leading(core_b, backdrop)
+    score = config.story_w_terms * prof.cosine(a.terms, b.terms)
+    score += config.story_w_entities * prof.cosine(a.core, b.core)
+    same_subject = a.subject is not None and a.subject == b.subject
     if same_subject:
         score += config.story_w_subject
-    if set(a["articles"]) & set(b["articles"]):
+    if a.articles & b.articles:
         score -= config.story_sibling_penalty
     if config.story_needs_specific and not same_subject and score < config.story_strong:
         return -1.0
     return score
 
 
-def _index_keys(profile: dict[str, Any], idf: dict[str, float], share: dict[str, float], config: LinkConfig) -> list[str]:
+def _backdrop(share: dict[str, float], config: LinkConfig) -> set[str]:
+    return {k for k, v in share.items() if v > config.story_backdrop_share}
+
+
+def _index_keys(profile: dict[str, Any], me: Side, idf: dict[str, float], backdrop: set[str], config: LinkConfig) -> list[str]:
     """The story's rarest foreground terms and entities: what it would be found by as a passage."""
-    backdrop = {k for k, v in share.items() if v > config.story_backdrop_share}
     keys = []
-    for prefix, name, size in (("t:", "terms", config.index_terms), ("e:", "entities", config.index_entities)):
-        weights = _foreground(profile[name], prefix, idf, backdrop)
+    for prefix, weights, size in (("t:", me.terms, config.index_terms),
+                                  ("e:", _foreground(profile["entities"], "e:", idf, backdrop), config.index_entities)):
         keys += [prefix + k for k, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:size]]
     return keys
 
 
-def consider(conn: Connection, story_id: str, config: LinkConfig, *, article_id: str, start: int, development_id: str) -> str:
-    """After a passage joined or began `story_id`: fold it together with the most similar nearby
-    story when their profiles have converged; returns the id of the story that holds it now."""
-    from storyline.stories.link import _candidates, _profiles
-
-    mine = _profiles(conn, st.stories, [story_id])[story_id]
+def consider(conn: Connection, story_id: str, mine: dict[str, Any], config: LinkConfig, *, article_id: str, start: int,
+             development_id: str) -> str:
+    """After a passage joined or began `story_id`, whose profile is now `mine`: fold it together with
+    the most similar nearby story when their profiles have converged; returns the id of the story
+    that holds it now."""
     idf, share = _weights(conn, _profile_keys(mine), config.story_share_floor)
-    keys = _index_keys(mine, idf, share, config)
+    backdrop = _backdrop(share, config)
+    me = side(mine, idf, backdrop)
+    keys = _index_keys(mine, me, idf, backdrop, config)
     lo, hi = shift(mine["date_lo"], -config.story_window_days), shift(mine["date_hi"], config.story_window_days)
-    found = [k for k in _candidates(conn, "s", keys, lo, hi, config.story_merge_candidates + 1) if k != story_id]
-    others = _profiles(conn, st.stories, found[: config.story_merge_candidates])
+    found = [k for k in candidates(conn, "s", keys, lo, hi, config.story_merge_candidates + 1) if k != story_id]
+    others = profiles(conn, st.stories, found[: config.story_merge_candidates])
     if not others:
         return story_id
     more_idf, more_share = _weights(conn, [k for p in others.values() for k in _profile_keys(p) if k not in idf], config.story_share_floor)
-    idf, share = idf | more_idf, share | more_share
-    scores = {k: similarity(mine, p, idf, share, config) for k, p in others.items()}
+    idf, backdrop = idf | more_idf, _backdrop(share | more_share, config)
+    scores = {k: similarity(me, side(p, idf, backdrop), config) for k, p in others.items()}
     best = min(scores, key=lambda k: (-scores[k], k))
     if scores[best] < config.story_merge_threshold:
         return story_id
@@ -142,8 +160,6 @@ def consider(conn: Connection, story_id: str, config: LinkConfig, *, article_id:
 
 def _move_keys(conn: Connection, absorbed: str, target: str) -> None:
     """The absorbed story's index keys now find the target, over the union of both date spans."""
-    from storyline.stories.link import _KEYS_ADD
-
     moving = {row[0]: (row[1], row[2]) for row in conn.execute(_STORY_KEYS, {"target": absorbed})}
     names = sorted(moving)
     have: dict[str, tuple[str, str]] = {}
@@ -158,7 +174,7 @@ def _move_keys(conn: Connection, absorbed: str, target: str) -> None:
         conn.execute(_KEYS_WIDEN, widen)
     fresh = [{"kind": "s", "key": k, "target": target, "first_date": f, "last_date": last} for k, (f, last) in moving.items() if k not in have]
     if fresh:
-        conn.execute(_KEYS_ADD, fresh)
+        conn.execute(KEYS_ADD, fresh)
     conn.execute(_KEYS_DROP, {"target": absorbed})
 
 
@@ -170,11 +186,9 @@ def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, ar
     replaced by a redirect, and earlier redirects to it are pointed at the target, so every old id
     resolves in one look-up.
     """
-    from storyline.stories.link import _CHANGE, _SAVE_UPDATE, _STORY_SOURCES, _profiles, _title_terms
-
-    profiles = _profiles(conn, st.stories, [absorbed, target])
+    both = profiles(conn, st.stories, [absorbed, target])
     counts = {key: conn.execute(_STORY_ROW, {"id": key}).scalar_one() for key in (absorbed, target)}
-    gone, kept = profiles[absorbed], profiles[target]
+    gone, kept = both[absorbed], both[target]
     conn.execute(update(st.passages).where(st.passages.c.story_id == absorbed).values(story_id=target))
     conn.execute(update(st.developments).where(st.developments.c.story_id == absorbed).values(story_id=target))
     _move_keys(conn, absorbed, target)
@@ -183,13 +197,13 @@ def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, ar
     centre = prof.weights(merged["terms"], idf, "t:")
     if merged["titles"]:
         lead = merged["titles"][0]
-        prof.add_title(merged, lead[1], lead[2], lambda text: prof.cosine(prof.weights(_title_terms(text), idf, "t:"), centre))
-    held = conn.execute(_STORY_SOURCES, {"story": target}).all()
+        prof.add_title(merged, lead[1], lead[2], lambda text: prof.cosine(prof.weights(title_terms(text), idf, "t:"), centre))
+    held = conn.execute(STORY_SOURCES, {"story": target}).all()
     merged["outlets"] = sorted({str(row.source_id) for row in held if row.source_id is not None})
     merged["anonymous"] = sum(1 for row in held if row.source_id is None)
     merged["sources"] = len(merged["outlets"]) + merged["anonymous"]
     seq: int = conn.execute(
-        _CHANGE,
+        CHANGE,
         {
             "story_id": absorbed,
             "development_id": development_id,
@@ -207,7 +221,7 @@ def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, ar
         },
     ).inserted_primary_key[0]
     conn.execute(
-        _SAVE_UPDATE[st.stories.name],
+        SAVE_UPDATE[st.stories.name],
         {
             "key": target,
             "profile": merged,

@@ -117,8 +117,8 @@ def combine(a: dict[str, Any], b: dict[str, Any], *, max_terms: int, max_entitie
 def idf_share(known: Mapping[str, int], total: int, keys: list[str], floor: int = 1) -> tuple[dict[str, float], dict[str, float]]:
     """Smoothed IDF and share of passages for `keys`, from their document frequencies (`known`,
     absent = 0) among `total` passages, counted as they stand once the passage being linked is in
-    them (the same values `link._idf` gives that passage); the share's passage count is taken as at
-    least `floor`."""
+    them (`link._idf` counts the passage in first, the merge reads them as they stand); the share's
+    passage count is taken as at least `floor`."""
     idf = {k: math.log((total + 1) / (known.get(k, 0) + 0.5)) + 1.0 for k in keys}
     share = {k: known.get(k, 0) / max(total, floor) for k in keys}
     return idf, share
