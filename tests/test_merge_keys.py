@@ -32,7 +32,7 @@ def test_a_fold_moves_keys_over_the_union_of_both_spans(new_db_url: Callable[[st
         _move_keys(conn, "sGone", "sTarget")
     keys = st.link_keys
     with engine.connect() as conn:
-        found = set(conn.execute(select(keys.c.kind, keys.c.key, keys.c.target, keys.c.first_date, keys.c.last_date)).tuples())
+        found = {tuple(row) for row in conn.execute(select(keys.c.kind, keys.c.key, keys.c.target, keys.c.first_date, keys.c.last_date))}
     engine.dispose()
     assert found == {
         ("s", "t:flood", "sTarget", "2024-02-20", "2024-03-20"),
