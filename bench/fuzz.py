@@ -92,7 +92,7 @@ def _clean_target(data: bytes) -> None:
         first = clean(item)
     except CleanError:
         return
-    again = clean(RawItem("fuzz.jsonl", 1, "jsonl", data, text=first.text, title=first.title or None))
+    again = clean(RawItem("fuzz.jsonl", 1, "jsonl", data, text=first.text, title=first.title))
     if (again.title, again.text) != (first.title, first.text):
         raise AssertionError(f"cleaning is not idempotent: {(first.title, first.text)!r} -> {(again.title, again.text)!r}")
 

@@ -167,6 +167,16 @@ def test_plain_text_title_is_first_line_unless_it_is_a_paragraph() -> None:
     assert (lone.title, lone.text) == ("", "Only one paragraph here, ending like a sentence.")
 
 
+def test_an_empty_given_title_means_none_so_no_line_is_taken_for_one() -> None:
+    text = "Dam bursts after rain\n\nRescue teams evacuated 300 people on Sunday."
+    assert clean(_item(text)).title == "Dam bursts after rain"
+    for given in ("", "\u200b\ufeff"):
+        article = clean(_item(text, title=given))
+        assert (article.title, article.text) == ("", text)
+        again = clean(_item(article.text, title=article.title))
+        assert (again.id, again.title, again.text) == (article.id, article.title, article.text)
+
+
 def test_non_utf8_raw_is_decoded() -> None:
     russian = "Переговоры в Минске\n\nДелегации встретились в Минске в понедельник. Москва заявила, что переговоры продолжатся."
     assert clean(RawItem("t.txt", 0, "text", russian.encode("cp1251"))).document == russian

@@ -58,11 +58,13 @@ def test_cleaning_never_crashes_and_yields_well_formed_articles(text: str, title
 
 @settings(PROPERTIES, max_examples=200)
 @given(text=hostile_text, title=st.one_of(st.none(), hostile_text))
+@example(text="o days of rain, officials said. Rescue teams evacuated 300 people.\noey Janday nig^t after two above them"
+              "\n\nKYIVo\t\x11_\x1d\n\r\x0c\x0c en Smrst on Sunday night this articl", title=None)
 def test_cleaning_is_idempotent(text: str, title: str | None) -> None:
     first = _clean(_item(text, title))
     if first is None:
         return
-    again = _clean(_item(first.text, first.title or None))
+    again = _clean(_item(first.text, first.title))
     assert again is not None, "a cleaned article must survive cleaning"
     assert (again.title, again.text) == (first.title, first.text)
     assert again.id == first.id

@@ -407,13 +407,13 @@ def _split_title(item: RawItem, lines: list[str]) -> tuple[str, list[str]]:
     body's cleaning records it like any other. A first line that cannot be a headline (a long
     paragraph, a finished sentence) stays in the body and the title is empty: many scraped texts
     start straight with the story, and a lone paragraph must not vanish into the title. A given title
-    that normalises to nothing (only invisible or control characters) counts as no title.
+    is the title even when it is empty or normalises to nothing: the item says it has none, so no line
+    is guessed as one. That keeps cleaning idempotent, and an exported article without a title
+    re-ingests as itself instead of losing its first paragraph to a guessed headline.
     """
     if item.title is not None:
         # Lines are joined before repair, not after, so the joint cannot form new mojibake ("Â" + " ").
-        given = " ".join(line for line in _normalise(_LINE_BREAK.sub(" ", item.title)) if line)
-        if given:
-            return given, lines
+        return " ".join(line for line in _normalise(_LINE_BREAK.sub(" ", item.title)) if line), lines
     lexicon = _lexicon()
     for index, line in enumerate(lines):
         if (
