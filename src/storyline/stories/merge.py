@@ -22,25 +22,30 @@ from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.stories import profile as prof
 from storyline.stories.features import shift
-from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, KEYS_ADD, SAVE_UPDATE, STORY_SOURCES, candidates, profiles, title_terms
+from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, SAVE_UPDATE, STORY_SOURCES, candidates, profiles, title_terms
 
 if TYPE_CHECKING:
     from storyline.stories.link import LinkConfig
 
 _DF = select(st.link_df.c.key, st.link_df.c.df).where(st.link_df.c.key.in_(bindparam("keys", expanding=True)))
 _RESOLVE = select(st.story_redirects.c.new_id).where(st.story_redirects.c.old_id == bindparam("id"))
-_STORY_KEYS = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
-    st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target")
+_LK = st.link_keys
+_KEPT = _LK.alias("kept")
+# Driven from the absorbed story's rows (`ix_link_keys_target`), each looked up in the kept story's
+# by primary key. The statements name the rows by key: with a subquery over the kept story's keys,
+# SQLite without statistics (ingest never runs ANALYZE) scans every story key instead.
+_SHARED_KEYS = (
+    select(_LK.c.key, _LK.c.first_date, _LK.c.last_date, _KEPT.c.first_date, _KEPT.c.last_date)
+    .join(_KEPT, (_KEPT.c.kind == "s") & (_KEPT.c.key == _LK.c.key) & (_KEPT.c.target == bindparam("target")))
+    .where(_LK.c.kind == "s", _LK.c.target == bindparam("absorbed"))
 )
-_KEY_DATES = select(st.link_keys.c.key, st.link_keys.c.first_date, st.link_keys.c.last_date).where(
-    st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target"), st.link_keys.c.key.in_(bindparam("keys", expanding=True))
-)
+_KEY_DROP = delete(_LK).where(_LK.c.kind == "s", _LK.c.target == bindparam("absorbed"), _LK.c.key == bindparam("k"))
+_KEYS_RETARGET = update(_LK).where(_LK.c.kind == "s", _LK.c.target == bindparam("absorbed")).values(target=bindparam("target"))
 _KEYS_WIDEN = (
     update(st.link_keys)
     .where(st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
     .values(first_date=bindparam("f"), last_date=bindparam("l"))
 )
-_KEYS_DROP = delete(st.link_keys).where(st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("target"))
 _STORY_ROW = select(st.stories.c.developments).where(st.stories.c.id == bindparam("id"))
 CHUNK = 500
 
@@ -159,23 +164,25 @@ def consider(conn: Connection, story_id: str, mine: dict[str, Any], config: Link
 
 
 def _move_keys(conn: Connection, absorbed: str, target: str) -> None:
-    """The absorbed story's index keys now find the target, over the union of both date spans."""
-    moving = {row[0]: (row[1], row[2]) for row in conn.execute(_STORY_KEYS, {"target": absorbed})}
-    names = sorted(moving)
-    have: dict[str, tuple[str, str]] = {}
-    for at in range(0, len(names), CHUNK):
-        have.update({row[0]: (row[1], row[2]) for row in conn.execute(_KEY_DATES, {"target": target, "keys": names[at : at + CHUNK]})})
+    """The absorbed story's index keys now find the target, over the union of both date spans.
+
+    A story's keys grow with every passage it ever had, and moving them was most of a merge's cost.
+    Only the keys both stories hold are read into Python (the target's row is widened, the absorbed
+    one dropped); the others change their target in place, in one statement, which leaves each row
+    and its entry in the date index (`ix_link_keys_lookup`) where they are instead of deleting and
+    inserting both.
+    """
+    shared = conn.execute(_SHARED_KEYS, {"absorbed": absorbed, "target": target}).all()
     widen = [
-        {"tg": target, "k": k, "f": min(first, moving[k][0]), "l": max(last, moving[k][1])}
-        for k, (first, last) in have.items()
-        if moving[k][0] < first or moving[k][1] > last
+        {"tg": target, "k": key, "f": min(first, kept_first), "l": max(last, kept_last)}
+        for key, first, last, kept_first, kept_last in shared
+        if first < kept_first or last > kept_last
     ]
     if widen:
         conn.execute(_KEYS_WIDEN, widen)
-    fresh = [{"kind": "s", "key": k, "target": target, "first_date": f, "last_date": last} for k, (f, last) in moving.items() if k not in have]
-    if fresh:
-        conn.execute(KEYS_ADD, fresh)
-    conn.execute(_KEYS_DROP, {"target": absorbed})
+    if shared:
+        conn.execute(_KEY_DROP, [{"absorbed": absorbed, "k": row[0]} for row in shared])
+    conn.execute(_KEYS_RETARGET, {"absorbed": absorbed, "target": target})
 
 
 def fold(conn: Connection, absorbed: str, target: str, config: LinkConfig, *, article_id: str, start: int, development_id: str,
