@@ -19,8 +19,10 @@ What is real and what is bulk-built:
   + `save_analysis`) and linked (`link_article`) in one transaction each, as the ingest writer does;
   then 50 more under tracemalloc (kept out of the timed pass, which it would slow). The table shows
   the median, mean and p95 time per article, the peak memory traced per article (Python
-  allocations), the process's resident memory before and at its peak, what the passages did, the
-  store's size and the ratios to the smallest store. Goal: at most 2x from 10k to 1M, memory
+  allocations), the process's resident memory before and at its peak, what the passages did, how
+  many arrivals set off a story merge and the median time of those that did and did not (a fold
+  writes every index key of the absorbed story, so its cost follows that story's size and, once the
+  store outgrows the page cache, the disk), the store's size and the ratios to the smallest store. Goal: at most 2x from 10k to 1M, memory
   independent of the store's size.
 
 Usage: python bench/bench_linking.py [--sizes 10000 100000 1000000] [--sample 200] [--base 150]
@@ -217,12 +219,18 @@ def measure(target: Path, base: Path, copies: int, step: int, overlap: int, samp
         changes = story_tables.story_changes
         ids = [article.id for article, _ in timed]
         kinds = dict(conn.execute(select(changes.c.kind, func.count()).where(changes.c.article_id.in_(ids)).group_by(changes.c.kind)).all())
+        folding = set(conn.execute(select(changes.c.article_id).where(changes.c.article_id.in_(ids), changes.c.kind == "merged")).scalars())
     engine.dispose()
+    plain = [t for i, t in zip(ids, times) if i not in folding]
+    folded = [t for i, t in zip(ids, times) if i in folding]
     return {
         "linked": len(times),
         "median_ms": statistics.median(times) * 1000,
         "mean_ms": statistics.fmean(times) * 1000,
         "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))] * 1000,
+        "folds": len(folded),
+        "plain_ms": statistics.median(plain) * 1000 if plain else float("nan"),
+        "folded_ms": statistics.median(folded) * 1000 if folded else float("nan"),
         "peak_kib": max(peaks) / 1024,
         "rss_before_mib": rss_before,
         "rss_peak_mib": rss_peak,
@@ -304,23 +312,27 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     print()
-    print("passages measured: updated a development / opened one in a known story / started a story; RSS: the measuring process's")
+    print("passages measured: updated a development / opened one in a known story / started a story; RSS: the measuring process's; "
+          "folding: arrivals whose passage set off a story merge (its time is mostly moving the absorbed story's index keys)")
     print(
         f"{'stored':>9} {'stories':>8} {'link_keys':>10} {'facts':>10} {'disk GiB':>8} {'build s':>7} {'linked':>6} {'p50 ms':>7} {'mean ms':>7} "
-        f"{'p95 ms':>7} {'x p50':>6} {'x mean':>6} {'RSS0 MiB':>8} {'peak RSS':>8} {'x RSS':>6} {'traced KiB':>10} {'passages':>12}"
+        f"{'p95 ms':>7} {'x p50':>6} {'x mean':>6} {'RSS0 MiB':>8} {'peak RSS':>8} {'x RSS':>6} {'traced KiB':>10} {'passages':>12} "
+        f"{'folding':>7} {'p50 no fold':>11} {'p50 fold':>8}"
     )
     small = rows[0]
     for r in rows:
         print(
             f"{r['articles']:>9} {r['stories']:>8} {r['link_keys']:>10} {r['facts']:>10} {r['disk_gib']:>8.2f} {r['build_s']:>7.0f} {r['linked']:>6} "
             f"{r['median_ms']:>7.1f} {r['mean_ms']:>7.1f} {r['p95_ms']:>7.1f} {r['median_ms'] / small['median_ms']:>6.2f} {r['mean_ms'] / small['mean_ms']:>6.2f} "
-            f"{r['rss_before_mib']:>8.0f} {r['rss_peak_mib']:>8.0f} {r['rss_peak_mib'] / small['rss_peak_mib']:>6.2f} {r['peak_kib']:>10.0f} {r['mix']:>12}"
+            f"{r['rss_before_mib']:>8.0f} {r['rss_peak_mib']:>8.0f} {r['rss_peak_mib'] / small['rss_peak_mib']:>6.2f} {r['peak_kib']:>10.0f} {r['mix']:>12} "
+            f"{r['folds']:>7} {r['plain_ms']:>11.1f} {r['folded_ms']:>8.1f}"
         )
     big = rows[-1]
     print(
         f"ratio {big['articles']}/{small['articles']} stored: median time x{big['median_ms'] / small['median_ms']:.2f}, mean x{big['mean_ms'] / small['mean_ms']:.2f}, "
         f"p95 x{big['p95_ms'] / small['p95_ms']:.2f}, peak RSS x{big['rss_peak_mib'] / small['rss_peak_mib']:.2f}, "
-        f"peak traced memory x{big['peak_kib'] / small['peak_kib']:.2f} (goal: time <= 2x, memory ~1x)"
+        f"peak traced memory x{big['peak_kib'] / small['peak_kib']:.2f} (goal: time <= 2x, memory ~1x); "
+        f"median of arrivals that folded no story x{big['plain_ms'] / small['plain_ms']:.2f}, of those that did x{big['folded_ms'] / small['folded_ms']:.2f}"
     )
 
 

@@ -86,7 +86,7 @@ class Profiles:
     def _template(self, profile: dict[str, Any]) -> str:
         mark = self.ENTITY
         out = dict(profile)
-        for name in ("entities", "persons", "signatures"):
+        for name in ("entities", "core", "persons", "signatures"):
             out[name] = {f"{k}{mark}": v for k, v in (profile.get(name) or {}).items()}
         out["articles"] = [self._article(a) for a in profile.get("articles") or []]
         out["titles"] = [[*t[:-1], self._article(t[-1])] if isinstance(t[-1], str) and len(t[-1]) == 16 else t for t in profile.get("titles") or []]
