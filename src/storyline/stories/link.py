@@ -68,6 +68,7 @@ class LinkConfig:
     story_merge: bool = True
     story_merge_threshold: float = 0.05
     story_merge_candidates: int = 10
+    story_merge_sibling_scaled: bool = True
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12

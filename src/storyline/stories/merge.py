@@ -112,14 +112,22 @@ def similarity(a: Side, b: Side, config: LinkConfig) -> float:
     stories are most about the same entity; below `story_strong` two stories are only alike when
     they have that subject in common (-1 otherwise), as a passage needs specific evidence to join a
     story. The sibling penalty applies when an article had passages cut apart into the two stories
-    (the splitter judged them different happenings, as in a round-up)."""
+    (the splitter judged them different happenings, as in a round-up); with
+    `story_merge_sibling_scaled` it is scaled by the share of the smaller story's articles that are
+    such shared articles. The splitter's verdict is one article's: two stories that hold nothing but
+    one round-up's passages stay apart, while two stories that dozens of other articles built are
+    compared on their merits, as a passage is when it meets a story others have built up."""
     score = config.story_w_terms * prof.cosine(a.terms, b.terms)
     score += config.story_w_entities * prof.cosine(a.core, b.core)
     same_subject = a.subject is not None and a.subject == b.subject
     if same_subject:
         score += config.story_w_subject
-    if a.articles & b.articles:
-        score -= config.story_sibling_penalty
+    shared = a.articles & b.articles
+    if shared:
+        penalty = config.story_sibling_penalty
+        if config.story_merge_sibling_scaled:
+            penalty *= len(shared) / min(len(a.articles), len(b.articles))
+        score -= penalty
     if config.story_needs_specific and not same_subject and score < config.story_strong:
         return -1.0
     return score
