@@ -25,7 +25,7 @@ from storyline.store import story_tables as st
 from storyline.stories import profile as prof
 from storyline.stories import rows
 from storyline.stories.features import Passage, distance_km, gap, passages, shift
-from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, KEYS_ADD, SAVE_NEW, SAVE_UPDATE, STORY_SOURCES, candidates
+from storyline.stories.rows import CHANGE, DOC_COUNT_KEY, SAVE_NEW, SAVE_UPDATE, STORY_SOURCES, candidates
 
 @dataclass(frozen=True)
 class LinkConfig:
@@ -125,6 +125,7 @@ _KEYS_WIDEN = (
     .where(st.link_keys.c.kind == bindparam("kd"), st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
     .values(first_date=bindparam("f"), last_date=bindparam("l"))
 )
+_KEYS_ADD = insert(st.link_keys)
 _JOINED = select(st.passages.c.story_id).where(st.passages.c.article_id == bindparam("article"))
 """Asked by article (primary key, a few rows) and not by story: a story's passages grow without end, and
 SQLite, without statistics, would walk them all through the story index."""
@@ -338,7 +339,7 @@ def _upsert_keys(conn: Connection, kind: str, target: str, keys: list[str], lo: 
         conn.execute(_KEYS_WIDEN, changed)
     fresh = [{"kind": kind, "key": k, "target": target, "first_date": lo, "last_date": hi} for k in dict.fromkeys(keys) if k not in have]
     if fresh:
-        conn.execute(KEYS_ADD, fresh)
+        conn.execute(_KEYS_ADD, fresh)
 
 
 def _new_facts(passage: Passage, before: dict[str, Any]) -> dict[str, Any]:

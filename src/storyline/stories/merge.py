@@ -42,8 +42,8 @@ _SHARED_KEYS = (
 _KEY_DROP = delete(_LK).where(_LK.c.kind == "s", _LK.c.target == bindparam("absorbed"), _LK.c.key == bindparam("k"))
 _KEYS_RETARGET = update(_LK).where(_LK.c.kind == "s", _LK.c.target == bindparam("absorbed")).values(target=bindparam("target"))
 _KEYS_WIDEN = (
-    update(st.link_keys)
-    .where(st.link_keys.c.kind == "s", st.link_keys.c.target == bindparam("tg"), st.link_keys.c.key == bindparam("k"))
+    update(_LK)
+    .where(_LK.c.kind == "s", _LK.c.target == bindparam("tg"), _LK.c.key == bindparam("k"))
     .values(first_date=bindparam("f"), last_date=bindparam("l"))
 )
 _STORY_ROW = select(st.stories.c.developments).where(st.stories.c.id == bindparam("id"))

@@ -35,7 +35,6 @@ CANDIDATES = (
     .order_by(HITS.desc(), st.link_keys.c.target)
     .limit(bindparam("limit"))
 )
-KEYS_ADD = insert(st.link_keys)
 PROFILE_TEXT = {t.name: select(t.c.id, cast(t.c.profile, Text)).where(t.c.id.in_(bindparam("ids", expanding=True))) for t in (st.stories, st.developments)}
 SAVE_NEW = {t.name: insert(t) for t in (st.stories, st.developments)}
 SAVE_UPDATE = {
