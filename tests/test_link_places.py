@@ -60,10 +60,11 @@ def test_a_neighbourhood_and_its_city_are_one_place() -> None:
 def test_a_stray_foreign_namesake_is_no_city_of_the_passage() -> None:
     """A headline's "Man" geocoded to Man in Côte d'Ivoire, beside Las Vegas, Nevada, is a stray
     namesake: the passage's cities are its US ones. Alone in its passage, the stray is placed by the
-    article's other places (the US); a passage really abroad keeps its city."""
+    article's other places (the US); a passage really abroad keeps its city. (The report does not
+    write "man" in lower case: that would make "Man" an ordinary word, `test_development_stray_places`.)"""
     from storyline.stories.features import passages
 
-    text = "Man killed in shooting identified\n\nLas Vegas police in Nevada said the man was shot near a park."
+    text = "Man killed in shooting identified\n\nLas Vegas police in Nevada said the victim was shot near a park."
     man = _place(text, "Man", 0, 2284647, "CI")
     vegas = _place(text, "Las Vegas", text.index("Las Vegas"), 5506956, "US")
     nevada = _place(text, "Nevada", text.index("Nevada"), 5509151, "US")

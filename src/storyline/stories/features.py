@@ -20,7 +20,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from storyline.model import Analysis, Article, Entity, Event, Place, TimeRef
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z'’\-])[a-z][a-z'’\-]*[a-z](?![A-Za-z'’\-])")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_OR_PART = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T[0-9A-Z:.]*)?$")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?=[A-Z\"“‘])|\n")
 EXTRA_STOP_WORDS = frozenset(
@@ -75,6 +77,9 @@ class Passage:
     signatures: set[str] = field(default_factory=set)
     killed: int | None = None
     injured: int | None = None
+    days: set[str] = field(default_factory=set)
+    """Past days the passage says something happened on: its events' days and its date and time
+    expressions' days ("Friday evening", "the March 28 shooting"), up to publication."""
     first: bool = True
     """Whether this is the article's opening passage, whose headline is the article's own."""
 
@@ -82,6 +87,13 @@ class Passage:
 def day(value: str | None) -> str | None:
     """A TIMEX value if it names one calendar day, else None."""
     return value if value and _DAY.match(value) else None
+
+
+def day_of(value: str | None) -> str | None:
+    """The calendar day of a TIMEX value naming a day or a part of one ("2016-03-25TEV",
+    "2016-03-29T08:09"), else None."""
+    found = _DAY_OR_PART.match(value) if value else None
+    return found.group(1) if found else None
 
 
 def shift(iso_day: str, days: int) -> str:
@@ -327,15 +339,21 @@ def _count(event: Event, attr: str) -> int | None:
 
 
 def _passage_date(events: list[Event], timerefs: list[TimeRef], published: str, max_ahead: int, max_back: int) -> str | None:
-    """When the passage's happening took place: its first dated event, else its first day-level date."""
+    """When the passage's happening took place: its first dated event, else its first date or time
+    expression naming a day.
+
+    Parts of days are days: reports of a shooting say "early Sunday morning" or "around 7:15 p.m.
+    Friday" more often than a bare day, and skipping those dated a report by its next expression,
+    often the day police spoke or charged someone, days after the happening.
+    """
     lo, hi = shift(published, -max_back), shift(published, max_ahead)
     for event in events:
-        found = day(event.date)
+        found = day_of(event.date)
         if found and lo <= found <= hi:
             return found
     for ref in timerefs:
-        found = day(ref.value)
-        if ref.type == "DATE" and found and lo <= found <= shift(published, 0):
+        found = day_of(ref.value)
+        if ref.type in ("DATE", "TIME") and found and lo <= found <= shift(published, 0):
             return found
     return None
 
@@ -386,17 +404,40 @@ def _outlet_tail(article: Article) -> tuple[int, int] | None:
 
 
 def located_places(article: Article, analysis: Analysis) -> list[Place]:
-    """The article's place mentions without those of its outlet's credit.
+    """The article's place mentions without those of its outlet's credit or of ordinary words
+    (`_without_ordinary_words`).
 
     A place named only in the tail of the headline is the outlet's home ("KSLA News 12 Shreveport,
     Louisiana" closes every headline of a Shreveport station, which covers East Texas too), not
     where the happening was; the same place named elsewhere in the article is kept.
     """
+    places = _without_ordinary_words(article, analysis.places)
     tail = _outlet_tail(article)
     if tail is None:
-        return list(analysis.places)
-    told = {(p.entity_id or p.name) for p in analysis.places if not tail[0] <= p.start < tail[1]}
-    return [p for p in analysis.places if not tail[0] <= p.start < tail[1] or (p.entity_id or p.name) in told]
+        return places
+    told = {(p.entity_id or p.name) for p in places if not tail[0] <= p.start < tail[1]}
+    return [p for p in places if not tail[0] <= p.start < tail[1] or (p.entity_id or p.name) in told]
+
+
+def _without_ordinary_words(article: Article, places: list[Place]) -> list[Place]:
+    """Places without towns of one-word names the report writes in lower case elsewhere, in a country
+    nothing else in the report is in (countries and states stay: "US" is not "us").
+
+    A headline or a sentence capitalises its first word, and the geocoder reads "Man shot in
+    Hamilton bar" as Man, Côte d'Ivoire ("Metro", "Commonwealth" likewise). A town's name is not
+    written in lower case in a report about it, and a report about a town abroad names its country
+    or its other places; such a word, as a city, was a scene shared by unrelated shootings and a
+    conflict with the report's real one.
+    """
+    common = set(_LOWER_WORD.findall(article.document))
+
+    def stray(place: Place) -> bool:
+        if not (place.geonameid and is_fine(place) and _WORD.fullmatch(place.text) and place.text.lower() in common):
+            return False
+        key = place.entity_id or place.name
+        return not any(other.country == place.country and (other.entity_id or other.name) != key for other in places)
+
+    return [p for p in places if not stray(p)]
 
 
 def passages(article: Article, analysis: Analysis, *, split_passages: bool = True, max_ahead: int = 7, max_back: int = 365) -> list[Passage]:
@@ -455,6 +496,8 @@ def passages(article: Article, analysis: Analysis, *, split_passages: bool = Tru
                 number = _count(event, attr)
                 if number is not None and (getattr(passage, attr) is None or number > getattr(passage, attr)):
                     setattr(passage, attr, number)
+        told = [day_of(e.date) for e in events] + [day_of(t.value) for t in timerefs if t.type in ("DATE", "TIME")]
+        passage.days = {d for d in told if d and shift(published, -max_back) <= d <= published}
         for claim in analysis.claims:
             if start <= claim.start < end and claim.signature:
                 passage.signatures.add(claim.signature)

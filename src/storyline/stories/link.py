@@ -39,6 +39,7 @@ class LinkConfig:
     dev_late_penalty: float = 0.25
     dev_late_needs_person: bool = True
     dev_late_both_ways: bool = True
+    dev_recalled_days: int = 1
     dev_threshold: float = 0.35
     dev_w_terms: float = 0.6
     dev_w_entities: float = 0.4
@@ -188,6 +189,12 @@ def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> 
     Windows are measured from the day the members agree the happening took place
     (`profile.happened`), not from the span of dates the members cover: a span grows with every
     member, so a development measured by it slides along a busy beat and swallows a month of it.
+
+    A report dated by its own news (charges filed "Wednesday", a funeral "today") that also names
+    the happening's day ("Friday evening", "the March 28 shooting"), within
+    `dev_recalled_days` of it, is as near as a report of the day itself: the date it recalls is
+    the happening's. Such a follow-up often names no one the first reports named (they had no
+    names to give yet), so the shared-person rule of late follow-ups would keep it out.
     """
     anchor = prof.happened(profile)
     window = config.dev_window_days
@@ -195,6 +202,8 @@ def _date_fit(passage: Passage, profile: dict[str, Any], config: LinkConfig) -> 
         if abs(gap(anchor, passage.date)) <= window:
             return "near"
     elif -window <= gap(anchor, passage.published) <= config.dev_follow_days:
+        return "near"
+    if config.dev_recalled_days >= 0 and any(abs(gap(anchor, told)) <= config.dev_recalled_days for told in passage.days):
         return "near"
     lag = gap(anchor, passage.date)
     return "late" if 0 < lag <= config.dev_late_days or (config.dev_late_both_ways and -config.dev_late_days <= lag < 0) else "no"
