@@ -17,7 +17,7 @@ from storyline.analyze.nlp import text as doc_text
 from storyline.model import Article, TimeRef
 
 _MISSED = re.compile(
-    r"(?<!as )\b(?:now|currently|recently|nowadays|lately|"
+    r"\b(?<!as )(?:now|currently|recently|nowadays|lately|"
     r"the (?:near |distant )?future|today|tonight|yesterday|tomorrow|overnight|"
     r"(?:(?:early|late|last|this|next) )?(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?"
     r"(?: (?:morning|afternoon|evening|night)s?)?|"
@@ -90,9 +90,8 @@ def _in_context(ref: TimeRef, span: Span, anchor: date | None, last_quarter: str
     if period and last_quarter:
         res = timenorm.quarter(int(period.group(1)), int(last_quarter[-1]))
         return _ref(ref.article_id, ref.start, ref.end, ref.text, res)
-    in_sentence = "quarter" in span.sent.text.lower()
     if re.fullmatch(r"\d{4}", ref.value) and _YEAR_BACK.search(ref.text) and (
-            in_sentence or (last_quarter and not ref.text.lower().endswith("last year"))):
+            "quarter" in span.sent.text.lower() or (last_quarter and not ref.text.lower().endswith("last year"))):
         if last_quarter:
             y, q = int(last_quarter[:4]) - 1, int(last_quarter[-1])
         else:
@@ -193,8 +192,8 @@ def tense(span: Span) -> int:
 
 
 def _same_paragraph(a: Token, b: Token) -> bool:
-    low, high = sorted((a.i, b.i))
-    return "\n" not in a.doc[low:high + 1].text
+    low, high = sorted((a, b), key=lambda token: token.i)
+    return doc_text(a.doc).find("\n", low.idx, high.idx + len(high)) < 0
 
 
 def _lexical(span: Span) -> int:

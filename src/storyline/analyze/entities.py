@@ -21,12 +21,15 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy
 import spacy
 from rapidfuzz import fuzz
+from spacy.attrs import IS_ALPHA, IS_TITLE, IS_UPPER, LENGTH, ORTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
@@ -208,8 +211,11 @@ def entity_spans(doc: Doc) -> list[Span]:
     curated = filter_spans(curated)
     generated = filter_spans(generated)
     model = [s for s in model if s.start not in shouted or not any(_contains(s, g) for g in generated)]
-    spans = [s for s in model if not any(_overlaps(s, c) and not _contains(s, c) for c in curated)]
-    spans += [c for c in curated if not any(_overlaps(s, c) for s in spans)]
+    in_curated = _covered(len(doc), curated)
+    spans = [s for s in model if not any(in_curated[s.start:s.end])
+             or not any(_overlaps(s, c) and not _contains(s, c) for c in curated)]
+    in_spans = _covered(len(doc), spans)
+    spans += [c for c in curated if not any(in_spans[c.start:c.end])]
     result = []
     generated_at: dict[tuple[int, int], Span] = {}
     for g in generated:
@@ -223,8 +229,8 @@ def entity_spans(doc: Doc) -> list[Span]:
                 and _titled(span):
             span = Span(doc, span.start, span.end, label="PERSON")
         result.append(span)
-    taken = [(s.start, s.end) for s in result]
-    result += [g for g in generated if not any(start < g.end and g.start < end for start, end in taken)]
+    taken = _covered(len(doc), result)
+    result += [g for g in generated if not any(taken[g.start:g.end])]
     return _acronyms(doc, _consistent_people(doc, sorted(result, key=lambda s: s.start)))
 
 
@@ -245,10 +251,18 @@ def _model_spans(doc: Doc) -> list[Span]:
         base_labels.setdefault((b.start, b.end), b.label_)
     names = [relabelled for span in conll
              if (relabelled := _ontonotes(span, base_labels.get((span.start, span.end)))) is not None]
-    bounds = [(c.start, c.end) for c in conll]
-    kept = [b for b in base if (b.label_ not in NAME_LABELS or b.end <= headline)
-            and not any(b.start < end and start < b.end for start, end in bounds)]
+    in_conll = _covered(len(doc), conll)
+    kept = [b for b in base if (b.label_ not in NAME_LABELS or b.end <= headline) and not any(in_conll[b.start:b.end])]
     return sorted(names + kept, key=lambda s: s.start)
+
+
+def _covered(length: int, spans: Iterable[Span]) -> bytearray:
+    """Which of a Doc's `length` tokens the (non-empty) spans cover: a span overlaps one of them exactly
+    when it has a covered token, a lookup instead of a comparison with every span."""
+    covered = bytearray(length)
+    for span in spans:
+        covered[span.start:span.end] = b"\x01" * (span.end - span.start)
+    return covered
 
 
 def _title_cased_headline(doc: Doc) -> int:
@@ -299,9 +313,10 @@ def _shouted_tokens(doc: Doc) -> set[int]:
     """Tokens of all-capitals sentences (headlines, datelines), where the model's spans are least
     reliable and gazetteer names are trusted over them ("CRICKET - ENGLAND V PAKISTAN")."""
     shouted: set[int] = set()
+    alpha, upper, length = doc.to_array([IS_ALPHA, IS_UPPER, LENGTH]).T.tolist()
     for sentence in doc.sents:
-        words = [t for t in sentence if t.is_alpha and len(t) > 1]
-        if len(words) >= 2 and sum(t.is_upper for t in words) >= 0.8 * len(words):
+        words = [i for i in range(sentence.start, sentence.end) if alpha[i] and length[i] > 1]
+        if len(words) >= 2 and sum(upper[i] for i in words) >= 0.8 * len(words):
             shouted.update(range(sentence.start, sentence.end))
     return shouted
 
@@ -338,8 +353,9 @@ def _consistent_people(doc: Doc, spans: list[Span]) -> list[Span]:
     result = [Span(doc, s.start, s.end, label="PERSON")
               if len(s) == 1 and s.text in surnames and s.label_ in ENTITY_LABELS else s for s in spans]
     covered = {i for s in result for i in range(s.start, s.end)}
-    result += [Span(doc, t.i, t.i + 1, label="PERSON") for t in doc
-               if t.text in surnames and t.i not in covered and t.pos_ == "PROPN"]
+    wanted = {doc.vocab.strings[name] for name in surnames}
+    spelled = [i for i, orth in enumerate(doc.to_array(ORTH).tolist()) if orth in wanted]
+    result += [Span(doc, i, i + 1, label="PERSON") for i in spelled if i not in covered and doc[i].pos_ == "PROPN"]
     return sorted(result, key=lambda s: s.start)
 
 
@@ -383,8 +399,9 @@ def extract(doc: Doc, article: Article) -> EntityIndex:
     found = _link_people(found)
     _link_acronyms(doc, found)
     canon = {(f.first, f.last): f for f in found}
+    by_token = {i: g for g in canon.values() for i in range(g.first, g.last + 1)}
     for f in found:
-        f.role = _apposition_role(doc, f, canon) or f.role
+        f.role = _apposition_role(doc, f, by_token) or f.role
     return _build(article, found)
 
 
@@ -554,8 +571,8 @@ def _uncovered_demonyms(doc: Doc, found: list[_Found]) -> list[_Found]:
     covered = {i for f in found for i in range(f.first, f.last + 1)}
     extra = []
     resume = 0
-    for token in doc:
-        if token.i < resume or token.i in covered or not token.is_title:
+    for token in (doc[i] for i in numpy.flatnonzero(doc.to_array(IS_TITLE)).tolist()):
+        if token.i < resume or token.i in covered:
             continue
         for width in (2, 1):
             end = token.i + width
@@ -623,12 +640,14 @@ def _link_acronyms(doc: Doc, found: list[_Found]) -> None:
         f.aliases.add(short.text)
 
 
-def _apposition_role(doc: Doc, f: _Found, canon: dict[tuple[int, int], _Found]) -> str | None:
+def _apposition_role(doc: Doc, f: _Found, by_token: dict[int, _Found]) -> str | None:
     """A person's role from an apposition: "Andriy Yermak, Zelenskyy’s chief of staff," → "chief of staff
-    to Volodymyr Zelenskyy"; "Serhiy Lysak, the regional governor," → "regional governor"."""
+    to Volodymyr Zelenskyy"; "Serhiy Lysak, the regional governor," → "regional governor".
+
+    `by_token` maps each token of a resolved entity to it; built once per article by the caller, since
+    building it for every person cost as much as the rest of the search."""
     if f.type != "PERSON":
         return None
-    by_token = {i: g for g in canon.values() for i in range(g.first, g.last + 1)}
     root = doc[f.last]
     heads = [c for c in root.children if c.dep_ == "appos"] + ([root.head] if root.dep_ == "appos" else [])
     for head in heads:

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
+from spacy.attrs import ENT_TYPE, IS_SPACE, LEMMA, LOWER, POS
+from spacy.parts_of_speech import IDS
 from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze.context import EntityIndex
@@ -115,13 +119,14 @@ def extract(
     lex = lexicon()
     paragraphs = _paragraph_spans(doc_text(doc))
     sentences = sentences_of(doc)
+    words = _Words.of(doc)
     events: list[Event] = []
     for number, sent in enumerate(sentences):
         paragraph = _paragraph_of(paragraphs, sent.start_char)
         following = sentences[number + 1] if number + 1 < len(sentences) else None
         if following is not None and _paragraph_of(paragraphs, following.start_char) != paragraph:
             following = None
-        for found in _merge(_triggers(sent, lex)):
+        for found in _merge(_triggers(sent, lex, words)):
             if _is_bare_toll(found, lex) and any(
                 e.type == "attack" and _paragraph_of(paragraphs, e.start) == paragraph for e in events
             ):
@@ -136,13 +141,13 @@ def sentences_of(doc: Doc) -> list[Span]:
     """spaCy's sentences, cut again at paragraph breaks: a headline or a stray sub-heading is never one
     sentence with the paragraph after it."""
     out: list[Span] = []
+    breaks = [i for i in numpy.flatnonzero(doc.to_array(IS_SPACE)).tolist() if "\n" in doc[i].text]
     for sent in doc.sents:
         start = sent.start
-        for token in sent:
-            if token.is_space and "\n" in token.text:
-                if token.i > start:
-                    out.append(doc[start:token.i])
-                start = token.i + 1
+        for i in breaks[bisect_left(breaks, sent.start) : bisect_left(breaks, sent.end)]:
+            if i > start:
+                out.append(doc[start:i])
+            start = i + 1
         if start < sent.end:
             out.append(doc[start:sent.end])
     return out
@@ -165,25 +170,49 @@ def _paragraph_of(spans: list[tuple[int, int]], offset: int) -> tuple[int, int]:
     return spans[-1]
 
 
-def _triggers(sent: Span, lex: Lexicon) -> list[_Found]:
+@dataclass(frozen=True)
+class _Words:
+    """What `_triggers` asks of every token, read once per Doc from its attribute arrays: asking each
+    sentence's tokens one by one was most of the cost of finding triggers."""
+
+    lemmas: list[str]
+    """Lower-cased lemmas."""
+    lowers: list[str]
+    content: list[bool]
+    """Whether a token's part of speech is in `_CONTENT_POS` and its entity type not in `_NAMED`."""
+
+    @staticmethod
+    def of(doc: Doc) -> _Words:
+        strings = doc.vocab.strings
+        lemmas, lowers, pos, ents = doc.to_array([LEMMA, LOWER, POS, ENT_TYPE]).T.tolist()
+        content_pos = {IDS[name] for name in _CONTENT_POS}
+        named = {strings[label] for label in _NAMED}
+        return _Words([strings[h].lower() for h in lemmas], [strings[h] for h in lowers],
+                      [p in content_pos and e not in named for p, e in zip(pos, ents, strict=True)])
+
+
+def _triggers(sent: Span, lex: Lexicon, words: _Words) -> list[_Found]:
     found: list[_Found] = []
-    tokens = list(sent)
-    lemmas = [token.lemma_.lower() for token in tokens]
-    lowers = [token.lower_ for token in tokens]
+    doc, first = sent.doc, sent.start
+    lemmas = words.lemmas[first:sent.end]
+    lowers = words.lowers[first:sent.end]
     taken: set[int] = set()
-    for i, token in enumerate(tokens):
+    for i in range(len(lemmas)):
         for parts, kind, subtype in lex.phrases.get(lemmas[i], []) + lex.phrases.get(lowers[i], []):
-            if i + len(parts) <= len(tokens) and all(
+            if i + len(parts) <= len(lemmas) and all(
                 lemmas[j] == p or lowers[j] == p for j, p in enumerate(parts, start=i)
             ):
-                found.append(_Found(token, kind, subtype))
-                taken.update(t.i for t in tokens[i:i + len(parts)])
-    for i, token in enumerate(tokens):
-        if token.i in taken or token.pos_ not in _CONTENT_POS or token.ent_type_ in _NAMED or lowers[i] == "according":
+                found.append(_Found(doc[first + i], kind, subtype))
+                taken.update(range(first + i, first + i + len(parts)))
+    for i in range(len(lemmas)):
+        if first + i in taken or not words.content[first + i] or lowers[i] == "according":
             continue
         key = lowers[i] if lowers[i] in lex.words else lemmas[i]
         hit = lex.words.get(key)
-        if hit is None or lex.only_as.get(key, token.pos_) != token.pos_ or _equipment(token, hit, lex):
+        if hit is None:
+            continue
+        token = doc[first + i]
+        if lex.only_as.get(key, token.pos_) != token.pos_ or _equipment(token, hit, lex):
             continue
         needed = lex.needs.get(key)
         if needed is not None and not (_context_words(token) & needed):
@@ -705,18 +734,20 @@ def _counted_kind(counted: str | None) -> str | None:
 
 
 def _casualty_kind(token: Token, lex: Lexicon) -> str | None:
+    """The casualty a word reports, unless it is attempted or one of alternatives. Asked of every token
+    of a sentence, so the word lists are checked before the parse around the word."""
+    if token.pos_ not in ("VERB", "NOUN", "ADJ", "ADV"):
+        return None
     word, lemma = token.lower_, token.lemma_.lower()
-    if token.pos_ not in ("VERB", "NOUN", "ADJ", "ADV") or any(c.lower_ == "attempted" for c in token.children):
+    kind = next((kind for kind in CASUALTY_KINDS if word in lex.casualty[kind] or lemma in lex.casualty[kind]), None)
+    if kind is None and not (lemma == "shoot" and token.tag_ == "VBN"):
         return None
-    if _alternative(token):
+    if any(c.lower_ == "attempted" for c in token.children) or _alternative(token):
         return None
-    for kind in CASUALTY_KINDS:
-        if word in lex.casualty[kind] or lemma in lex.casualty[kind]:
-            return kind
-    if lemma == "shoot" and token.tag_ == "VBN":
-        fatal = any(t.lemma_.lower() in ("kill", "die", "death", "dead", "fatally") for t in token.subtree)
-        return None if fatal else "injured"
-    return None
+    if kind is not None:
+        return kind
+    fatal = any(t.lemma_.lower() in ("kill", "die", "death", "dead", "fatally") for t in token.subtree)
+    return None if fatal else "injured"
 
 
 def _alternative(token: Token) -> bool:

@@ -21,6 +21,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import LOWER, ORTH, POS
+from spacy.parts_of_speech import NOUN, VERB
 from spacy.tokens import Doc, Span, Token
 
 from storyline.analyze.context import EntityIndex
@@ -257,7 +260,7 @@ def _frames(doc: Doc, lexicon: CueLexicon, marked: Sequence[tuple[int, int]]) ->
     """Every cue outside quotation marks, with its speaker and reported clause where the parse has one."""
     frames: list[_Frame] = []
     inside = _inside_mask(marked, len(doc_text(doc)))
-    for tok in doc:
+    for tok in (doc[i] for i in _cue_candidates(doc)):
         if inside[tok.idx]:
             continue
         lemma = tok.lemma_.lower()
@@ -285,6 +288,15 @@ def _frames(doc: Doc, lexicon: CueLexicon, marked: Sequence[tuple[int, int]]) ->
     return frames
 
 
+def _cue_candidates(doc: Doc) -> list[int]:
+    """The tokens `_frames` can take a cue from (a verb, a noun, "according", a colon), in order: the
+    rest of an article need not be asked for anything."""
+    pos, lower, orth = doc.to_array([POS, LOWER, ORTH]).T
+    strings = doc.vocab.strings
+    wanted = (pos == VERB) | (pos == NOUN) | (lower == strings["according"]) | (orth == strings[":"])
+    return numpy.flatnonzero(wanted).tolist()
+
+
 def _headline_speaker(doc: Doc, colon: Token, marked: Sequence[tuple[int, int]]) -> Token | None:
     """ "Bolton: ‘Clinton’s slogan …’": a short name opening a line, a colon, then a quotation."""
     if colon.i + 1 >= len(doc) or not _inside(doc[colon.i + 1].idx, marked):
@@ -299,9 +311,14 @@ def _headline_speaker(doc: Doc, colon: Token, marked: Sequence[tuple[int, int]])
 
 def _introduces_quotation(verb: Token, marked: Sequence[tuple[int, int]]) -> bool:
     """Any verb with a subject whose clausal complement is quoted, or that a colon joins to a
-    quotation, speaks it ("“…,” he joked", "Trump shot back: “…”")."""
-    if _subject(verb) is None:
-        return False
+    quotation, speaks it ("“…,” he joked", "Trump shot back: “…”").
+
+    The quotation is looked for before the subject: most verbs frame none, and finding a subject is
+    the costlier question."""
+    return _quotation_follows(verb, marked) and _subject(verb) is not None
+
+
+def _quotation_follows(verb: Token, marked: Sequence[tuple[int, int]]) -> bool:
     if any(c.dep_ == "ccomp" and _inside(c.idx, marked) for c in verb.children):
         return True
     doc = verb.doc

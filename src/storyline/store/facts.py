@@ -96,6 +96,8 @@ def _plain(value: Any) -> Any:
 def _record(cls: type, data: dict[str, Any]) -> Any:
     """Rebuild a record from its stored dict, tolerating fields added or dropped since it was written."""
     names = _field_names(cls)
+    if names.issuperset(data) and cls is not Event:
+        return cls(**data)
     values = {k: v for k, v in data.items() if k in names}
     if cls is Event:
         for name in _EVENT_QUANTITIES:
@@ -206,15 +208,16 @@ def load_analyses(conn: Connection, article_ids: Iterable[str], version: str = "
     grouped: dict[str, dict[str, list[Any]]] = {i: {attr: [] for attr in _ANALYSIS_FIELD.values()} for i in ids}
     entity_ids: set[str] = set()
     ms, table = schema.mentions, schema.facts
+    by_field = select(*(ms.c[name] for name in _field_order(Mention)))
     for chunk in _chunks(ids):
-        for row in conn.execute(select(ms).where(ms.c.article_id.in_(chunk)).order_by(ms.c.article_id, ms.c.start, ms.c.end, ms.c.entity_id)):
-            mention = _record(Mention, dict(row._mapping))
+        for row in conn.execute(by_field.where(ms.c.article_id.in_(chunk)).order_by(ms.c.article_id, ms.c.start, ms.c.end, ms.c.entity_id)):
+            mention = Mention(*row)
             mentions[mention.article_id].append(mention)
             entity_ids.add(mention.entity_id)
         query = select(table.c.article_id, table.c.kind, table.c.data).where(table.c.article_id.in_(chunk))
-        for row in conn.execute(query.order_by(table.c.article_id, table.c.kind, table.c.seq)):
-            if row.kind in FACT_KINDS:
-                grouped[row.article_id][_ANALYSIS_FIELD[row.kind]].append(_record(FACT_KINDS[row.kind], row.data))
+        for article_id, kind, data in conn.execute(query.order_by(table.c.article_id, table.c.kind, table.c.seq)):
+            if kind in FACT_KINDS:
+                grouped[article_id][_ANALYSIS_FIELD[kind]].append(_record(FACT_KINDS[kind], data))
     entities: dict[str, Entity] = {}
     for chunk in _chunks(sorted(entity_ids)):
         for row in conn.execute(select(schema.entities).where(schema.entities.c.id.in_(chunk))):
