@@ -70,6 +70,9 @@ class LinkConfig:
     story_merge_threshold: float = 0.05
     story_merge_candidates: int = 10
     story_merge_sibling_scaled: bool = True
+    story_merge_lead_score: float = 0.25
+    story_merge_lead_rank: int = 2
+    story_merge_needs_subject: bool = True
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12

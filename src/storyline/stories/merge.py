@@ -84,39 +84,56 @@ def _core(profile: dict[str, Any]) -> dict[str, float]:
     return profile.get("core") or profile["entities"]  # type: ignore[no-any-return]
 
 
+def _ranked(entities: dict[str, float], backdrop: set[str]) -> list[str]:
+    return [k for k, _ in sorted(((k, v) for k, v in entities.items() if f"e:{k}" not in backdrop), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def _leading(entities: dict[str, float], backdrop: set[str]) -> str | None:
-    ranked = sorted(((k, v) for k, v in entities.items() if f"e:{k}" not in backdrop), key=lambda kv: (-kv[1], kv[0]))
-    return ranked[0][0] if ranked else None
+    ranked = _ranked(entities, backdrop)
+    return ranked[0] if ranked else None
 
 
 @dataclass(frozen=True)
 class Side:
     """One story as the merge compares it: its foreground term and core-entity weights, its subject
-    (leading core entity) and its articles, worked out once per check rather than once per pair."""
+    (leading foreground core entity), its leads (most-named core entities, backdrop or not, the
+    most-named first) and its articles, worked out once per check rather than once per pair."""
 
     terms: dict[str, float]
     core: dict[str, float]
     subject: str | None
+    leads: tuple[str, ...]
     articles: frozenset[str]
 
 
-def side(profile: dict[str, Any], idf: dict[str, float], backdrop: set[str]) -> Side:
+def side(profile: dict[str, Any], idf: dict[str, float], backdrop: set[str], leads: int = 1) -> Side:
     core = _core(profile)
     return Side(_foreground(profile["terms"], "t:", idf, backdrop), _foreground(core, "e:", idf, backdrop), _leading(core, backdrop),
-                frozenset(profile["articles"]))
+                tuple(_ranked(core, set())[:leads]), frozenset(profile["articles"]))
 
 
 def similarity(a: Side, b: Side, config: LinkConfig) -> float:
     """How alike two stories are, on the scale of `link.story_score` and under its rule: the
     same weighted cosines of foreground terms and entities, and the same-subject bonus when both
-    stories are most about the same entity; below `story_strong` two stories are only alike when
-    they have that subject in common (-1 otherwise), as a passage needs specific evidence to join a
-    story. The sibling penalty applies when an article had passages cut apart into the two stories
-    (the splitter judged them different happenings, as in a round-up); with
+    stories are most about the same entity; two stories are only alike when they have that subject
+    in common or related leads (below; -1 otherwise), as a passage needs specific evidence to join a
+    story. Unlike a passage, a story is never let in on wording alone (`story_merge_needs_subject`;
+    off, `story_strong` is that bar): two grown stories of neighbouring topics share a whole
+    region's vocabulary, and one such merge folds two wars into one story. The sibling penalty
+    applies when an article had passages cut apart into the two stories (the splitter judged them
+    different happenings, as in a round-up); with
     `story_merge_sibling_scaled` it is scaled by the share of the smaller story's articles that are
     such shared articles. The splitter's verdict is one article's: two stories that hold nothing but
     one round-up's passages stay apart, while two stories that dozens of other articles built are
-    compared on their merits, as a passage is when it meets a story others have built up."""
+    compared on their merits, as a passage is when it meets a story others have built up.
+
+    A subject is one foreground entity, and the test is strict: a story of a siege told through the
+    besieged leader and the story of his country's war lead with each other's second entity; and
+    while one topic is most of the archive (the first months of an outbreak that is all the archive
+    holds), the topic's own country is the backdrop, so its parallel stories, all led by it, have no
+    subject left to share. Two stories whose leads are related — each one's most-named core entity,
+    backdrop or not, among the other's `story_merge_lead_rank` most-named — are therefore alike from
+    `story_merge_lead_score` up: more wording than a shared subject needs, less than `story_strong`."""
     score = config.story_w_terms * prof.cosine(a.terms, b.terms)
     score += config.story_w_entities * prof.cosine(a.core, b.core)
     same_subject = a.subject is not None and a.subject == b.subject
@@ -128,8 +145,10 @@ def similarity(a: Side, b: Side, config: LinkConfig) -> float:
         if config.story_merge_sibling_scaled:
             penalty *= len(shared) / min(len(a.articles), len(b.articles))
         score -= penalty
-    if config.story_needs_specific and not same_subject and score < config.story_strong:
-        return -1.0
+    if config.story_needs_specific and not same_subject and (config.story_merge_needs_subject or score < config.story_strong):
+        related = bool(a.leads and b.leads) and a.leads[0] in b.leads and b.leads[0] in a.leads
+        if not (related and score >= config.story_merge_lead_score):
+            return -1.0
     return score
 
 
@@ -153,7 +172,7 @@ def consider(conn: Connection, story_id: str, mine: dict[str, Any], config: Link
     that holds it now."""
     idf, share = _weights(conn, _profile_keys(mine), config.story_share_floor)
     backdrop = _backdrop(share, config)
-    me = side(mine, idf, backdrop)
+    me = side(mine, idf, backdrop, config.story_merge_lead_rank)
     keys = _index_keys(mine, me, idf, backdrop, config)
     lo, hi = shift(mine["date_lo"], -config.story_window_days), shift(mine["date_hi"], config.story_window_days)
     found = [k for k in candidates(conn, "s", keys, lo, hi, config.story_merge_candidates + 1) if k != story_id]
@@ -162,7 +181,7 @@ def consider(conn: Connection, story_id: str, mine: dict[str, Any], config: Link
         return story_id
     more_idf, more_share = _weights(conn, [k for p in others.values() for k in _profile_keys(p) if k not in idf], config.story_share_floor)
     idf, backdrop = idf | more_idf, _backdrop(share | more_share, config)
-    scores = {k: similarity(me, side(p, idf, backdrop), config) for k, p in others.items()}
+    scores = {k: similarity(me, side(p, idf, backdrop, config.story_merge_lead_rank), config) for k, p in others.items()}
     best = min(scores, key=lambda k: (-scores[k], k))
     if scores[best] < config.story_merge_threshold:
         return story_id
