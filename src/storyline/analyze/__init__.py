@@ -12,12 +12,9 @@ disabled.
 
 from __future__ import annotations
 
-import gc
 from collections import deque
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from storyline.analyze import claims, conll_ner, dates, entities, events, nlp, places, quantities, quotes
@@ -67,18 +64,7 @@ def analyze_articles(articles: Iterable[Article], *, batch_size: int = 16) -> It
             pending.append(article)
             yield article.document
 
-    parsed = _models().pipe(texts(), batch_size=batch_size)
+    parsed = nlp.load().pipe(texts(), batch_size=batch_size)
     for doc in conll_ner.pipe(parsed, batch_size=batch_size):
         article = pending.popleft()
         yield article, analyze(article, doc)
-
-
-@lru_cache(maxsize=1)
-def _models() -> Language:
-    """The base model, with the CoNLL component loaded too, both then left out of the garbage collector's
-    passes (`gc.freeze`): they are hundreds of thousands of objects that live as long as the process,
-    and each full collection while articles are analysed would otherwise traverse them all again."""
-    model = nlp.load()
-    conll_ner.recognizer()
-    gc.freeze()
-    return model
