@@ -10,9 +10,9 @@ for real and linked into a real SQLite store.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
+from reports import report
 
 from storyline.model import Article
 from storyline.stories.link import LinkConfig
@@ -41,12 +41,7 @@ REPORTS = {
 
 
 def _article(key: str, position: int) -> Article:
-    published, title, text = REPORTS[key]
-    return Article(
-        id=f"{key:_<16}"[:16], content_hash=key, item_key=key, title=title, text=text,
-        published=datetime.fromisoformat(published).replace(tzinfo=UTC), url=None, source=key, author=None,
-        language="en", input_name="recalled", position=position, format="text", raw=text.encode(),
-    )
+    return report(key, *REPORTS[key], position, "recalled")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from reports import report
 from sqlalchemy import select
 
 from storyline.model import Article
@@ -49,23 +50,7 @@ REPORTS = {
 
 
 def _article(key: str, position: int) -> Article:
-    published, title, text = REPORTS[key]
-    return Article(
-        id=f"{key:_<16}"[:16],
-        content_hash=key,
-        item_key=key,
-        title=title,
-        text=text,
-        published=datetime.fromisoformat(published).replace(tzinfo=UTC),
-        url=None,
-        source=key,
-        author=None,
-        language="en",
-        input_name="rules",
-        position=position,
-        format="text",
-        raw=text.encode(),
-    )
+    return report(key, *REPORTS[key], position, "rules")
 
 
 @pytest.fixture(scope="module")
