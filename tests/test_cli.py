@@ -132,3 +132,20 @@ def test_fact_sheet_and_facts_json_after_analysis(new_db_url: Callable[[str], st
     text = document["title"] + "\n\n" + document["text"]
     assert facts["quotes"] and all(text[q["content_start"]:q["content_end"]] == q["content"] for q in facts["quotes"])
     assert all(text[m["start"]:m["end"]] == m["text"] for m in facts["mentions"])
+
+
+def test_a_command_closes_its_store_when_it_ends(tmp_path: Path) -> None:
+    """In-process, as a program embedding the CLI runs it: SQLite folds its write-ahead log into the
+    database file only when the last connection closes, so a store left open keeps every write in
+    the log."""
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    story = tmp_path / "story.txt"
+    story.write_text("Council approves budget\n\nThe city council approved the budget on Monday.\n")
+    db = tmp_path / "store.db"
+    result = CliRunner().invoke(app, ["ingest", str(story), "--db", str(db), "--no-analyze", "--json"])
+    assert result.exit_code == 0, result.output
+    log = db.with_name(db.name + "-wal")
+    assert not log.exists() or log.stat().st_size == 0

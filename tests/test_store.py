@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from storyline.store import schema, writes
 from storyline.store.db import open_store, resolve_url
 from storyline.store.facts import load_analysis, save_analysis
 from storyline.store.migrate import SCHEMA_VERSION, SchemaTooNew, current_version
+from storyline.store.queries import load_article, load_articles
 
 
 def test_new_store_has_every_table_and_the_current_version(engine) -> None:  # type: ignore[no-untyped-def]
@@ -98,3 +100,19 @@ def test_saving_again_replaces_facts_and_merges_aliases(engine) -> None:  # type
         aliases, role = conn.execute(select(schema.entities.c.aliases, schema.entities.c.role)).one()
     assert mentions == ["Kremlin"]
     assert aliases == ["Kremlin", "Moscow"] and role == "state"
+
+
+def test_articles_read_together_equal_those_read_one_by_one(engine) -> None:  # type: ignore[no-untyped-def]
+    first = _article()
+    second = replace(first, id="b" * 16, content_hash="d" * 64, item_key="other", text="Other body.", raw=b"\x00other\xff")
+    with engine.begin() as conn:
+        run = writes.start_run(conn, {})
+        for article in (first, second):
+            writes.insert_article(conn, article, run, b"", [])
+    with engine.connect() as conn:
+        together = load_articles(conn, [second.id, first.id, "missing", second.id])
+        shown = load_articles(conn, [first.id, second.id], raw=False)
+        alone = load_article(conn, second.id)
+    assert together == {first.id: first, second.id: second}
+    assert alone == second
+    assert shown == {a.id: replace(a, raw=b"") for a in (first, second)}

@@ -49,14 +49,27 @@ def _emit_rows(rows: list[dict[str, Any]], json_out: bool, headers: tuple[str, .
     out.print(table)
 
 
+_OPEN_STORES: list[Any] = []
+
+
 def _engine(db: str | None, *, create: bool = False) -> Any:
     from storyline.store.db import open_store
 
     try:
-        return open_store(db, create=create)
+        engine = open_store(db, create=create)
     except FileNotFoundError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
+    _OPEN_STORES.append(engine)
+    return engine
+
+
+def _close_stores() -> None:
+    """Close every store the command opened, however it ended: a SQLite store folds its write-ahead
+    log into the database file only when its last connection closes, and a program that embeds the
+    CLI would otherwise keep the connections (and the log) until the garbage collector finds them."""
+    while _OPEN_STORES:
+        _OPEN_STORES.pop().dispose()
 
 
 def _or_exit(found: Any, what: str, ident: str) -> Any:
@@ -75,12 +88,14 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-v info, -vv debug).")] = 0,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """storyline: ingest news, extract facts, follow stories."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.call_on_close(_close_stores)
 
 
 @app.command()

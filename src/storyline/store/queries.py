@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -11,6 +12,8 @@ from sqlalchemy import Connection, func, select
 from storyline.model import Article, RemovedLine
 from storyline.store import schema, story_tables
 
+_CHUNK = 500
+"""Ids per `IN (...)` list: well under SQLite's and PostgreSQL's limits on bound parameters."""
 ARTICLE_FIELDS = ("id", "title", "published", "url", "source", "author", "language", "format", "input_name", "position")
 
 
@@ -124,12 +127,32 @@ def totals(conn: Connection) -> dict[str, Any]:
 
 def load_article(conn: Connection, article_id: str) -> Article:
     """The stored article as the record the analyze and link stages take."""
+    return load_articles(conn, [article_id])[article_id]
+
+
+def load_articles(conn: Connection, article_ids: Iterable[str], *, raw: bool = True) -> dict[str, Article]:
+    """Stored articles by id, read in one query per chunk.
+
+    `raw=False` leaves the bytes as read out (`raw` is then empty): a story page shows dozens of
+    members' text and facts, and decompressing every one's original bytes was most of what reading
+    them cost. A missing id raises `KeyError` when looked up, as a missing row would.
+    """
     arts, srcs = schema.articles, schema.sources
-    row = conn.execute(
-        select(arts, srcs.c.name.label("source_name"))
-        .select_from(arts.outerjoin(srcs, arts.c.source_id == srcs.c.id))
-        .where(arts.c.id == article_id)
-    ).one()
+    columns = [c for c in arts.c if raw or c.name != "raw"]
+    ids = list(dict.fromkeys(article_ids))
+    found: dict[str, Article] = {}
+    for lo in range(0, len(ids), _CHUNK):
+        query = (
+            select(*columns, srcs.c.name.label("source_name"))
+            .select_from(arts.outerjoin(srcs, arts.c.source_id == srcs.c.id))
+            .where(arts.c.id.in_(ids[lo : lo + _CHUNK]))
+        )
+        for row in conn.execute(query):
+            found[row.id] = _article(row, zlib.decompress(row.raw) if raw else b"")
+    return found
+
+
+def _article(row: Any, raw: bytes) -> Article:
     published = datetime.strptime(row.published, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if row.published else None
     return Article(
         id=row.id,
@@ -145,7 +168,7 @@ def load_article(conn: Connection, article_id: str) -> Article:
         input_name=row.input_name,
         position=row.position,
         format=row.format,
-        raw=zlib.decompress(row.raw),
+        raw=raw,
         removed=tuple(RemovedLine(**line) for line in row.removed),
         meta=row.meta,
     )

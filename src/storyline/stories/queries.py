@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, func, or_, select, tuple_
 
-from storyline.model import Article
 from storyline.store import schema
 from storyline.store import story_tables as st
 from storyline.store.facts import load_analyses
-from storyline.store.queries import load_article
+from storyline.store.queries import load_articles
 from storyline.stories.evolution import Member, claim_histories, number_series
 from storyline.stories.merge import absorbed_ids, resolve
 
@@ -162,14 +161,10 @@ def _latest_articles(rows: list[Any], articles: int) -> set[str]:
 
 def _members(conn: Connection, rows: list[Any]) -> list[Member]:
     """The passages with their article and facts; claims and numbers are built from these alone."""
-    analyses = load_analyses(conn, {row.article_id for row in rows})
-    articles: dict[str, Article] = {}
-    members = []
-    for row in rows:
-        if row.article_id not in articles:
-            articles[row.article_id] = load_article(conn, row.article_id)
-        members.append(Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source, row.development_id))
-    return members
+    ids = {row.article_id for row in rows}
+    analyses = load_analyses(conn, ids)
+    articles = load_articles(conn, ids, raw=False)
+    return [Member(articles[row.article_id], analyses[row.article_id], row.start, row.end, row.source, row.development_id) for row in rows]
 
 
 def _development_sources(conn: Connection, story_id: str, dev_ids: list[str], per_development: int) -> dict[str, list[Any]]:
