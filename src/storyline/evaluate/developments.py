@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
 from storyline.clean import CleanError, clean
 from storyline.model import Analysis, Article, RawItem
@@ -143,16 +143,26 @@ def analyses(articles: Sequence[Article], cache_name: str, *, save_every: int = 
 
 def link_stream(pairs: Iterable[tuple[Article, Analysis]], config: LinkConfig = LinkConfig()) -> dict[str, list[tuple[int, int, str, str]]]:
     """Link articles in the given order into a fresh in-memory store; per article its passages'
-    (start, end, development id, story id)."""
+    (start, end, development id, story id) as they stand at the end of the stream.
+
+    Stories merge as the stream goes on (`stories.merge`), so the story a passage was filed under
+    when it arrived may since have been folded into another: the memberships are read back from the
+    store once every article is linked, as a reader of the store would see them.
+    """
     engine = create_engine("sqlite://")
-    memberships: dict[str, list[tuple[int, int, str, str]]] = {}
     with engine.begin() as conn:
         schema.metadata.create_all(conn)
         story_tables.ensure(conn)
+    order = []
     for article, analysis in pairs:
         with engine.begin() as conn:
-            result = link_article(conn, article, analysis, config)
-        memberships[article.id] = [(p.start, p.end, p.development_id, p.story_id) for p in result.passages]
+            link_article(conn, article, analysis, config)
+        order.append(article.id)
+    ps = story_tables.passages
+    memberships: dict[str, list[tuple[int, int, str, str]]] = {article_id: [] for article_id in order}
+    with engine.connect() as conn:
+        for row in conn.execute(select(ps.c.article_id, ps.c.start, ps.c.end, ps.c.development_id, ps.c.story_id).order_by(ps.c.article_id, ps.c.start)):
+            memberships[row.article_id].append((row.start, row.end, row.development_id, row.story_id))
     engine.dispose()
     return memberships
 

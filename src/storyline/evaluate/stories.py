@@ -11,14 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from collections.abc import Iterable
-
-from sqlalchemy import create_engine, select
-
-from storyline.evaluate.developments import analyses, clean_all, clustering_report, read_jsonl
+from storyline.evaluate.developments import analyses, clean_all, clustering_report, link_stream, read_jsonl
 from storyline.model import Analysis, Article, RawItem
-from storyline.store import schema, story_tables
-from storyline.stories.link import LinkConfig, link_article
+from storyline.stories.link import LinkConfig
 
 
 def topic(folder: str) -> str:
@@ -50,32 +45,6 @@ def read(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
             rows = rows[: max(1, limit // len(folders))]
         records.extend(r | {"folder": folder.name} for r in rows)
     return sorted(records, key=lambda r: (r["time"], r["folder"], str(r["id"])))
-
-
-def link_stream(pairs: Iterable[tuple[Article, Analysis]], config: LinkConfig = LinkConfig()) -> dict[str, list[tuple[int, int, str, str]]]:
-    """Link articles in the given order into a fresh in-memory store; per article its passages'
-    (start, end, development id, story id) as they stand at the end of the stream.
-
-    Stories merge as the stream goes on (`stories.merge`), so the story a passage was filed under
-    when it arrived may since have been folded into another: the memberships are read back from the
-    store once every article is linked, as a reader of the store would see them.
-    """
-    engine = create_engine("sqlite://")
-    with engine.begin() as conn:
-        schema.metadata.create_all(conn)
-        story_tables.ensure(conn)
-    order = []
-    for article, analysis in pairs:
-        with engine.begin() as conn:
-            link_article(conn, article, analysis, config)
-        order.append(article.id)
-    ps = story_tables.passages
-    memberships: dict[str, list[tuple[int, int, str, str]]] = {article_id: [] for article_id in order}
-    with engine.connect() as conn:
-        for row in conn.execute(select(ps.c.article_id, ps.c.start, ps.c.end, ps.c.development_id, ps.c.story_id).order_by(ps.c.article_id, ps.c.start)):
-            memberships[row.article_id].append((row.start, row.end, row.development_id, row.story_id))
-    engine.dispose()
-    return memberships
 
 
 def linked(path: Path, limit: int | None, config: LinkConfig) -> tuple[list[tuple[Article, dict[str, Any], Analysis]], dict[str, list[tuple[int, int, str, str]]]]:
