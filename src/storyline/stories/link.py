@@ -73,6 +73,7 @@ class LinkConfig:
     story_merge_lead_score: float = 0.25
     story_merge_lead_rank: int = 2
     story_merge_needs_subject: bool = True
+    story_subject_from_core: bool = True
     candidates: int = 25
     index_terms: int = 12
     index_entities: int = 12
@@ -279,6 +280,13 @@ def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float]
     subject: the passage's most-named entity among the story's `story_subjects` most-named ones (a
     country can be what a story is about, as Syria is for the Syrian uprising).
 
+    With `story_subject_from_core` the story's most-named entities are counted over its whole life
+    (the unfaded core the merge compares stories on) and the backdrop is passed over, as it is for
+    the passage: a story of months whose latest week named one city most is still about what it
+    named all along, and a story whose every report names the outbreak's country (backdrop while
+    the outbreak is most of the archive) is about the next entity it names, the health agency:
+    counted with the backdrop, its leader would be an entity no passage may take as its subject.
+
     What a whole archive is about carries no storyline: in coverage of one war, Zelenskyy and Putin
     are named in every other report and Ukraine is every report's subject. So a specific entity
     or signature counts only while at most `story_specific_share` of the passages name it; terms and
@@ -299,7 +307,11 @@ def story_score(passage: Passage, profile: dict[str, Any], idf: dict[str, float]
     score += config.story_w_entities * prof.cosine(foreground(passage.entities, "e:"), foreground(profile["entities"], "e:"))
     if shared_signature:
         score += config.story_w_signatures
-    leading = {e for e, _ in sorted(profile["entities"].items(), key=lambda kv: (-kv[1], kv[0]))[: config.story_subjects]}
+    if config.story_subject_from_core:
+        named, skip = profile.get("core") or profile["entities"], backdrop
+    else:
+        named, skip = profile["entities"], set()
+    leading = {e for e, _ in sorted(((e, n) for e, n in named.items() if f"e:{e}" not in skip), key=lambda kv: (-kv[1], kv[0]))[: config.story_subjects]}
     top = max(passage.entities.values(), default=0)
     subject = {e for e, n in passage.entities.items() if n == top and f"e:{e}" not in backdrop}
     specific = {e for e in passage.specific if share.get(f"e:{e}", 0.0) <= config.story_specific_share}
