@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -133,7 +133,7 @@ def load_article(conn: Connection, article_id: str) -> Article:
 def load_articles(conn: Connection, article_ids: Iterable[str], *, raw: bool = True) -> dict[str, Article]:
     """Stored articles by id, read in one query per chunk.
 
-    `raw=False` leaves the bytes as read out (`raw` is then empty): a story page shows dozens of
+    `raw=False` leaves the original bytes in the store (`raw` is then empty): a story page shows dozens of
     members' text and facts, and decompressing every one's original bytes was most of what reading
     them cost. A missing id raises `KeyError` when looked up, as a missing row would.
     """
